@@ -1,0 +1,53 @@
+package bundle
+
+// Paths of the bundle layout (../shared/spec/bundle-layout.md), relative to the
+// bundle's top folder. The collector writes them and the analyzer reads them, so
+// they are defined once, here.
+const (
+	ManifestPath = "manifest.json"
+
+	HostnamePath  = "host/hostname"
+	UnamePath     = "host/uname.txt"
+	OSReleasePath = "host/os-release"
+	SysctlPath    = "host/sysctl.txt"
+
+	IPAddrPath       = "net/ip-addr.txt"
+	IPLinkPath       = "net/ip-link.txt"
+	IPRoutePath      = "net/ip-route.txt"
+	IPRulePath       = "net/ip-rule.txt"
+	IPNeighPath      = "net/ip-neigh.txt"
+	BridgeFDBPath    = "net/bridge-fdb.txt"
+	IPRouteAllPath   = "net/ip-route-all.txt"
+	RouteGetPath     = "net/route-get.txt"
+	IPTablesSavePath = "net/iptables-save.txt"
+	NFTRulesetPath   = "net/nft-ruleset.txt"
+	IPSetListPath    = "net/ipset-list.txt"
+	ConntrackStats   = "net/conntrack-stats.txt"
+
+	IPVSPath      = "ipvs/ipvsadm-Ln.txt"
+	IPVSStatsPath = "ipvs/ipvsadm-Ln-stats.txt"
+
+	EthtoolDir = "ethtool" // ethtool/IFNAME.txt: `ethtool -k IFNAME`
+
+	CalicoEnvPath       = "calico/calico-node-env.txt"
+	CalicoDaemonSetPath = "calico/calico-node-daemonset.yaml"
+	CalicoIPPoolsPath   = "calico/ippools.yaml"
+	CalicoFelixPath     = "calico/felixconfig.yaml"
+	BirdProtocolsPath   = "calico/bird-protocols.txt"
+
+	KubeNodesPath        = "kube/nodes.json"
+	KubeDNSEndpointsPath = "kube/kube-dns-endpoints.json"
+	KubeCoreDNSPodsPath  = "kube/coredns-pods.json"
+	KubeProxyConfigPath  = "kube/kube-proxy-config.yaml"
+
+	ResolvConfPath = "dns/resolv.conf"
+	DNSProbePath   = "dns/probe.json"
+
+	PcapDir = "pcap" // pcap/IFNAME.pcap and pcap/IFNAME.json
+
+	CountersBeforeDir = "counters/before"
+	CountersAfterDir  = "counters/after"
+
+	CalicoNodeLogPath = "logs/calico-node.log"
+	KubeProxyLogPath  = "logs/kube-proxy.log"
+)
