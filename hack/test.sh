@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The project's test command (README, second line). Runs what CI runs:
+# formatting and vet, the portable analyzer build, every fuzz target for a few
+# seconds, then the whole test suite. FUZZTIME=60s hack/test.sh fuzzes longer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime=${FUZZTIME:-3s}
+
+echo "== gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+	echo "gofmt wants to change:"; echo "$unformatted"; exit 1
+fi
+
+echo "== go vet"
+go vet ./...
+
+echo "== analyze builds without cgo, for linux and darwin"
+CGO_ENABLED=0 go build -o /dev/null ./cmd/analyze
+CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -o /dev/null ./cmd/analyze
+if go list -deps ./cmd/analyze | grep -E 'vishvananda/netlink|moby/ipvs'; then
+	echo "analyze must not import netlink or ipvs"; exit 1
+fi
+
+echo "== fuzz each target for $fuzztime"
+go test -list '^Fuzz' ./... | awk '/^Fuzz/{print $0} /^ok/{print "PKG " $2}' >/tmp/podnetdiag-fuzz.$$
+# go test -list prints the targets of a package before its "ok PKG" line.
+targets=()
+while read -r a b; do
+	if [ "$a" = PKG ]; then
+		for t in "${targets[@]:-}"; do
+			[ -n "$t" ] || continue
+			echo "-- $b $t"
+			go test -run='^$' -fuzz="^${t}\$" -fuzztime="$fuzztime" -parallel=2 "$b" >/tmp/podnetdiag-fuzzout.$$ 2>&1 ||
+				{ cat /tmp/podnetdiag-fuzzout.$$; rm -f /tmp/podnetdiag-fuzz*.$$; exit 1; }
+		done
+		targets=()
+	else
+		targets+=("$a")
+	fi
+done </tmp/podnetdiag-fuzz.$$
+rm -f /tmp/podnetdiag-fuzz*.$$
+
+echo "== go test"
+go test -count=1 ./...

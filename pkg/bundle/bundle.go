@@ -1,0 +1,207 @@
+package bundle
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Defaults of Options.
+const (
+	DefaultMaxTotalSize = 2 << 30
+	DefaultMaxEntries   = 100_000
+)
+
+// Options bound what opening an archive may cost. The zero value is usable.
+type Options struct {
+	// TempDir is the parent of the directory archives are extracted into;
+	// "" means os.TempDir().
+	TempDir string
+	// MaxTotalSize caps the bytes extracted from one archive (and the size of a
+	// txtar file); <= 0 means DefaultMaxTotalSize.
+	MaxTotalSize int64
+	// MaxEntries caps the entries of one archive (tar headers of any type, or
+	// txtar sections); <= 0 means DefaultMaxEntries.
+	MaxEntries int
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxTotalSize <= 0 {
+		o.MaxTotalSize = DefaultMaxTotalSize
+	}
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = DefaultMaxEntries
+	}
+	return o
+}
+
+// Bundle.NodeSource values: where Bundle.Node came from.
+const (
+	NodeFromManifest = "manifest" // manifest.json's node
+	NodeFromHostname = "hostname" // host/hostname
+	NodeFromFolder   = "folder"   // the top folder's name
+	NodeFromFileName = "filename" // the archive's name, when it has no top folder
+)
+
+// Bundle is one node's snapshot, opened read-only.
+type Bundle struct {
+	Path string // as given to Open (the txtar file for txtar bundles)
+	// Root is the top folder on disk: inside a private temporary directory for
+	// archives, the directory itself for directories, "" for txtar bundles.
+	Root string
+	// FS reads the bundle, rooted at the top folder. For bundles on disk it is
+	// confined to Root: a symbolic link of a directory bundle cannot lead out.
+	FS          fs.FS
+	Node        string
+	NodeSource  string
+	Manifest    *Manifest // nil when manifest.json is absent or unreadable
+	Description string    // txtar bundles: the archive's leading comment
+	// Warnings are about the bundle as a whole (a bad manifest, an archive without
+	// one top folder); they are for the analysis report, not errors.
+	Warnings []string
+
+	label string   // names the bundle in errors
+	tmp   string   // extraction directory, removed by Close
+	root  *os.Root // keeps FS confined; closed by Close
+}
+
+// Close releases the bundle: it removes the extracted files of an archive. It is
+// safe to call more than once; FS is unusable afterwards.
+func (b *Bundle) Close() error {
+	var errs []error
+	if b.root != nil {
+		errs = append(errs, b.root.Close())
+		b.root = nil
+	}
+	if b.tmp != "" {
+		if err := os.RemoveAll(b.tmp); err != nil {
+			errs = append(errs, &Error{Bundle: b.label, Err: err})
+		}
+		b.tmp = ""
+	}
+	return errors.Join(errs...)
+}
+
+func (b *Bundle) warnf(format string, args ...any) {
+	b.Warnings = append(b.Warnings, fmt.Sprintf(format, args...))
+}
+
+// Open opens one bundle: a gzip- or bzip2-compressed tar, a plain tar (recognised
+// by content, not name), a directory, or a .txtar file holding exactly one
+// bundle. Archives are extracted into a new temporary directory after every
+// entry is checked; Close removes it.
+func Open(path string, opts Options) (*Bundle, error) {
+	opts = opts.withDefaults()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, &Error{Bundle: path, Err: err}
+	}
+	if fi.IsDir() {
+		return openDir(path)
+	}
+	if isTxtarName(path) {
+		bs, err := openTxtar(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		if len(bs) != 1 {
+			return nil, &Error{Bundle: path, Err: because(ErrNotBundle, "holds %d bundles; open it with OpenAll or OpenTxtar", len(bs))}
+		}
+		return bs[0], nil
+	}
+	if !fi.Mode().IsRegular() && fi.Mode()&(fs.ModeNamedPipe|fs.ModeCharDevice) == 0 {
+		// Pipes are welcome (`analyze <(ssh node cat b.tgz)`); sockets and block
+		// devices are not bundles.
+		return nil, &Error{Bundle: path, Err: because(ErrNotBundle, "not a regular file, pipe or directory (%v)", fi.Mode().Type())}
+	}
+	return openArchive(path, opts)
+}
+
+// OpenAll opens every path (a .txtar may yield several bundles) in order. On error
+// it closes what it had opened and returns the first error.
+func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
+	var out []*Bundle
+	fail := func(err error) ([]*Bundle, error) {
+		for _, b := range out {
+			b.Close()
+		}
+		return nil, err
+	}
+	for _, p := range paths {
+		var bs []*Bundle
+		if isTxtarName(p) {
+			var err error
+			if bs, err = openTxtar(p, opts.withDefaults()); err != nil {
+				return fail(err)
+			}
+		} else {
+			b, err := Open(p, opts)
+			if err != nil {
+				return fail(err)
+			}
+			bs = []*Bundle{b}
+		}
+		for _, b := range bs {
+			for _, prev := range out {
+				if strings.EqualFold(prev.Node, b.Node) {
+					b.warnf("node %q is also the node of bundle %s", b.Node, prev.label)
+					break
+				}
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+// openDir opens an unpacked bundle in place. A directory holding nothing of the
+// layout but one folder that does (the parent of an unpacked archive) is entered.
+func openDir(path string) (*Bundle, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, &Error{Bundle: path, Err: err}
+	}
+	root, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, &Error{Bundle: path, Err: err}
+	}
+	b := &Bundle{Path: path, label: path}
+	fsys := root.FS()
+	if !looksLikeBundle(fsys, ".") {
+		if sub, ok := soleSubdir(fsys); ok && looksLikeBundle(fsys, sub) {
+			subRoot, err := root.OpenRoot(sub)
+			root.Close()
+			if err != nil {
+				return nil, &Error{Bundle: path, Err: err}
+			}
+			root, abs = subRoot, filepath.Join(abs, sub)
+			fsys = root.FS()
+			b.warnf("the directory holds one folder, %s; it is used as the bundle's top folder", sub)
+		}
+	}
+	b.Root, b.FS, b.root = abs, fsys, root
+	b.identify(stripStamp(filepath.Base(abs)), NodeFromFolder)
+	return b, nil
+}
+
+// soleSubdir returns the only non-hidden entry of the root when it is a directory.
+func soleSubdir(fsys fs.FS) (string, bool) {
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return "", false
+	}
+	name := ""
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		if name != "" || !e.IsDir() {
+			return "", false
+		}
+		name = e.Name()
+	}
+	return name, name != ""
+}

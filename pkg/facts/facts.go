@@ -1,0 +1,391 @@
+// Package facts is the one cluster model every rule reads: what the bundles of
+// several nodes say, joined, plus what a support engineer would work out by hand
+// from them (which node hosts each CoreDNS pod, which address a node sends its
+// tunnel packets from, ...).
+//
+// It imports nothing from this repository, so that rules, renderers and future
+// producers (a live DaemonSet, an HTML map) share it without pulling in parsers.
+// Field names are the JSON tags; the rule engine exposes the same names to CEL, so
+// a misspelled field in a rule fails when the rule is loaded, not when it runs.
+//
+// Addresses and prefixes are strings in canonical form ("10.0.0.1",
+// "10.40.52.128/26"); CEL rules handle them with ip()/cidr() helpers. Anything
+// that may be unknown has a companion Known flag or an empty value, and
+// Node.Has tells which sources a bundle held: a rule must be able to tell
+// "absent" from "not collected".
+package facts
+
+// Encapsulation values, as the report contract spells them.
+const (
+	EncapIPIP    = "ipip"
+	EncapVXLAN   = "vxlan"
+	EncapNone    = "none"
+	EncapMixed   = "mixed"
+	EncapUnknown = "unknown"
+)
+
+// Source kinds a node may or may not have; the keys of Node.Has and of a rule's
+// `needs:` list.
+const (
+	HasIPVS      = "ipvs"
+	HasRoutes    = "routes"
+	HasLinks     = "links"
+	HasAddrs     = "addrs"
+	HasEthtool   = "ethtool"
+	HasSysctl    = "sysctl"
+	HasCalicoEnv = "calicoEnv"
+	HasCalicoLog = "calicoLog"
+	HasBird      = "bird"
+	HasIPTables  = "iptables"
+	HasNFT       = "nft"
+	HasIPSet     = "ipset"
+	HasKernel    = "kernel"
+	HasKubeNodes = "kubeNodes"
+	HasKubeDNS   = "kubeDNS" // kube-dns endpoints or CoreDNS pods
+	HasKubeProxy = "kubeProxy"
+	HasPools     = "pools"
+	HasFelix     = "felix"
+	HasRouteGet  = "routeGet"
+	HasNeigh     = "neigh"
+	HasFDB       = "fdb"
+	HasConntrack = "conntrack"
+	HasCapture   = "capture"
+	HasResolv    = "resolv"
+)
+
+// Ref points at the evidence: a line of a file of one node's bundle (Line 0: the
+// file as a whole). Text is the line as it stands.
+type Ref struct {
+	Node string `json:"node"`
+	File string `json:"file"`
+	Line int    `json:"line,omitempty"`
+	Text string `json:"text,omitempty"`
+}
+
+// Cluster is every node given to one analysis, plus what holds across them.
+type Cluster struct {
+	// DNSServiceIP is the cluster DNS Service IP; DNSServiceIPSource says how it
+	// was found ("flag", "kube", "resolv.conf", "ipvs", "iptables", "default").
+	DNSServiceIP       string `json:"dnsServiceIP"`
+	DNSServiceIPSource string `json:"dnsServiceIPSource"`
+	DNSServiceIPRef    Ref    `json:"dnsServiceIPRef"`
+
+	PodCIDRs []string `json:"podCIDRs"`
+	Pools    []Pool   `json:"pools"`
+	// Encapsulation is what the cluster uses: ipip, vxlan, none, mixed, unknown.
+	Encapsulation    string `json:"encapsulation"`
+	EncapsulationWhy string `json:"encapsulationWhy"`
+
+	CoreDNS []CoreDNSPod `json:"coreDNS"`
+	// CoreDNSKnown is true when the CoreDNS pod IPs come from kube data or IPVS.
+	CoreDNSKnown bool `json:"coreDNSKnown"`
+
+	Nodes []Node `json:"nodes"`
+
+	// KubeNodes are the Kubernetes Node objects any bundle held: they name nodes
+	// whose bundle is absent and give each its InternalIP.
+	KubeNodes []KubeNode `json:"kubeNodes"`
+
+	// FelixIPIPEnabled/FelixVXLANEnabled: "true", "false" or "" (unknown), from the
+	// default FelixConfiguration or the calico-node env.
+	FelixIPIPEnabled  string `json:"felixIPIPEnabled"`
+	FelixVXLANEnabled string `json:"felixVXLANEnabled"`
+	FelixRef          Ref    `json:"felixRef"`
+}
+
+// KubeNode is a Kubernetes Node object.
+type KubeNode struct {
+	Name       string   `json:"name"`
+	InternalIP string   `json:"internalIP"`
+	Addresses  []string `json:"addresses"`
+	// CalicoIP is the projectcalico.org/IPv4Address annotation (prefix form);
+	// TunnelAddr its IPIP or VXLAN tunnel address annotation.
+	CalicoIP   string `json:"calicoIP"`
+	TunnelAddr string `json:"tunnelAddr"`
+	Ready      bool   `json:"ready"`
+	Ref        Ref    `json:"ref"`
+}
+
+// Pool is a Calico IP pool.
+type Pool struct {
+	Name      string `json:"name"`
+	CIDR      string `json:"cidr"`
+	BlockSize int    `json:"blockSize"`
+	IPIPMode  string `json:"ipipMode"`  // Always, CrossSubnet, Never, "" (not set)
+	VXLANMode string `json:"vxlanMode"` // Always, CrossSubnet, Never, "" (not set)
+	// Encapsulation is ipip, vxlan, none, or "" when the modes are not set.
+	Encapsulation string `json:"encapsulation"`
+	Disabled      bool   `json:"disabled"`
+	Ref           Ref    `json:"ref"`
+}
+
+// CoreDNSPod is one CoreDNS pod address and where it lives.
+type CoreDNSPod struct {
+	IP   string `json:"ip"`
+	Name string `json:"name"`
+	// Node hosting the pod, "" when unknown. NodeSource: "kube" (pod or
+	// endpoints data), "route" (a cali* /32 route on that node), "block" (the node
+	// owns the pod block: blackhole route), "".
+	Node       string `json:"node"`
+	NodeSource string `json:"nodeSource"`
+	// Source of the IP: "endpoints", "pods", "ipvs".
+	Source string `json:"source"`
+	Ready  bool   `json:"ready"`
+	// Current is false when kube data exists and does not list this IP (a stale
+	// IPVS backend), true otherwise.
+	Current bool  `json:"current"`
+	Refs    []Ref `json:"refs"`
+}
+
+// Node is one node's bundle, parsed, plus what was inferred about it.
+type Node struct {
+	Name   string `json:"name"`
+	Bundle string `json:"bundle"`
+	// Has lists the sources this bundle held (see the Has* constants).
+	Has map[string]bool `json:"has"`
+
+	// IPs: every global address of the node's links (tunnel addresses excluded).
+	IPs        []string `json:"ips"`
+	InternalIP string   `json:"internalIP"` // from kube Node data, "" if unknown
+
+	Links  []Link  `json:"links"`
+	Routes []Route `json:"routes"`
+	// RouteGets are the recorded `ip route get` answers (net/route-get.txt).
+	RouteGets []RouteGet `json:"routeGets"`
+
+	IPVS []IPVSService `json:"ipvs"`
+
+	Ethtool map[string]Ethtool `json:"ethtool"` // by interface name
+	Sysctl  map[string]Value   `json:"sysctl"`  // by key as sysctl -a prints it
+
+	Kernel Kernel `json:"kernel"`
+
+	Calico Calico `json:"calico"`
+
+	BGPPeers []BGPPeer `json:"bgpPeers"`
+
+	// KubeProxyMode: ipvs, iptables, nftables, "" unknown. KubeProxyModeSource
+	// says where it came from ("configmap", "inferred-ipvs", "inferred-iptables").
+	KubeProxyMode       string `json:"kubeProxyMode"`
+	KubeProxyModeSource string `json:"kubeProxyModeSource"`
+	KubeProxyModeRef    Ref    `json:"kubeProxyModeRef"`
+
+	IPTables IPTables `json:"iptables"`
+
+	// Overlay: what the node's own bundle says about its part of the pod network.
+	// PodBlocks are the blocks this node owns (blackhole ... proto bird, or the
+	// blocks its cali* routes fall in); TunnelAddr the address on tunl0 or
+	// vxlan.calico; Encapsulation what its routes to other blocks use.
+	PodBlocks     []string `json:"podBlocks"`
+	TunnelAddr    string   `json:"tunnelAddr"`
+	TunnelDevice  string   `json:"tunnelDevice"`
+	Encapsulation string   `json:"encapsulation"`
+	EncapRef      Ref      `json:"encapRef"` // a route that shows the node's encapsulation
+
+	// DNSServices are the IPVS virtual services of the DNS Service IP.
+	DNSServices []IPVSService `json:"dnsServices"`
+
+	// PeerFacingIP is the address peers route this node's blocks to (IPIP next
+	// hop, or the VTEP address a VXLAN peer's fdb names), "" unknown; PeerFacingRefs
+	// the peer routes that say so.
+	PeerFacingIP   string `json:"peerFacingIP"`
+	PeerFacingRefs []Ref  `json:"peerFacingRefs"`
+	// SendIP/SendIface: the address and uplink the node's tunnel packets leave
+	// from (source of its route toward a peer; vxlan.calico's local address).
+	SendIP    string `json:"sendIP"`
+	SendIface string `json:"sendIface"`
+	SendRef   Ref    `json:"sendRef"`
+
+	Captures []Capture `json:"captures"`
+
+	Resolv Resolv `json:"resolv"`
+
+	Conntrack map[string]int `json:"conntrack"` // totals of conntrack -S
+}
+
+// Value is a scalar with its evidence.
+type Value struct {
+	Value string `json:"value"`
+	Ref   Ref    `json:"ref"`
+}
+
+// Link is a network interface.
+type Link struct {
+	Name   string   `json:"name"`
+	Index  int      `json:"index"`
+	Kind   string   `json:"kind"` // ipip, vxlan, veth, bridge, ether (plain NIC), loopback, ...
+	MTU    int      `json:"mtu"`
+	Up     bool     `json:"up"`
+	State  string   `json:"state"`
+	Flags  []string `json:"flags"`
+	Master string   `json:"master"`
+	Addrs  []string `json:"addrs"` // prefixes, e.g. "10.0.0.11/24"
+	// VXLAN: VNI, local VTEP address, UDP port, underlay device.
+	VXLANID      int    `json:"vxlanID"`
+	VXLANLocal   string `json:"vxlanLocal"`
+	VXLANPort    int    `json:"vxlanPort"`
+	VXLANDev     string `json:"vxlanDev"`
+	TunnelLocal  string `json:"tunnelLocal"`  // ipip local ("" = any)
+	TunnelRemote string `json:"tunnelRemote"` // ipip remote ("" = any)
+	Ref          Ref    `json:"ref"`
+}
+
+// Route is one route of the main table (or a recorded `ip route get` answer).
+type Route struct {
+	Type     string    `json:"type"` // unicast, blackhole, unreachable, prohibit, local, broadcast, ...
+	Dst      string    `json:"dst"`  // prefix; default is 0.0.0.0/0
+	Default  bool      `json:"default"`
+	Via      string    `json:"via"`
+	Dev      string    `json:"dev"`
+	Proto    string    `json:"proto"`
+	Scope    string    `json:"scope"`
+	Src      string    `json:"src"`
+	Metric   int       `json:"metric"`
+	Onlink   bool      `json:"onlink"`
+	Linkdown bool      `json:"linkdown"`
+	Nexthops []Nexthop `json:"nexthops"`
+	Ref      Ref       `json:"ref"`
+}
+
+// Nexthop is one path of a multipath route.
+type Nexthop struct {
+	Via    string `json:"via"`
+	Dev    string `json:"dev"`
+	Weight int    `json:"weight"`
+	Onlink bool   `json:"onlink"`
+}
+
+// RouteGet is one recorded `ip route get ADDR`.
+type RouteGet struct {
+	Query string `json:"query"`
+	Route Route  `json:"route"`
+	Found bool   `json:"found"`
+	Err   string `json:"err"`
+	Ref   Ref    `json:"ref"`
+}
+
+// IPVSService is one IPVS virtual service.
+type IPVSService struct {
+	Proto      string     `json:"proto"` // TCP, UDP, SCTP, FWM
+	VIP        string     `json:"vip"`
+	Port       int        `json:"port"`
+	Scheduler  string     `json:"scheduler"`
+	Persistent int        `json:"persistent"`
+	Reals      []IPVSReal `json:"reals"`
+	Ref        Ref        `json:"ref"`
+}
+
+// IPVSReal is one real server of a virtual service.
+type IPVSReal struct {
+	IP         string `json:"ip"`
+	Port       int    `json:"port"`
+	Forward    string `json:"forward"`
+	Weight     int    `json:"weight"`
+	ActiveConn int    `json:"activeConn"`
+	InActConn  int    `json:"inActConn"`
+	Ref        Ref    `json:"ref"`
+}
+
+// Ethtool is `ethtool -k` of one interface.
+type Ethtool struct {
+	Features map[string]Feature `json:"features"`
+	Ref      Ref                `json:"ref"` // the file
+}
+
+// Feature is one offload flag.
+type Feature struct {
+	On    bool `json:"on"`
+	Fixed bool `json:"fixed"`
+	Ref   Ref  `json:"ref"`
+}
+
+// Kernel is the node's kernel version (uname -a).
+type Kernel struct {
+	Known   bool   `json:"known"`
+	Release string `json:"release"`
+	Major   int    `json:"major"`
+	Minor   int    `json:"minor"`
+	Ref     Ref    `json:"ref"`
+}
+
+// Calico is what calico-node on this node is configured with and what it logged.
+type Calico struct {
+	// Env: the calico-node container environment; from the running container
+	// (calico/calico-node-env.txt) else the DaemonSet spec. EnvSource says which.
+	Env       map[string]Value `json:"env"`
+	EnvSource string           `json:"envSource"`
+
+	// AutodetectMethod is IP_AUTODETECTION_METHOD as configured ("first-found"
+	// when unset and IP is autodetect), with its evidence.
+	AutodetectMethod string `json:"autodetectMethod"`
+	AutodetectRef    Ref    `json:"autodetectRef"`
+	// AutodetectIface/AutodetectIP: what that method selects on this node,
+	// resolved against the node's own links, addresses and routes ("" unknown).
+	AutodetectIface string `json:"autodetectIface"`
+	AutodetectIP    string `json:"autodetectIP"`
+	AutodetectWhy   string `json:"autodetectWhy"`
+	// LogIface/LogIP: what calico-node logged it autodetected.
+	LogIface string `json:"logIface"`
+	LogIP    string `json:"logIP"`
+	LogRef   Ref    `json:"logRef"`
+
+	// Errors: error-level lines of the calico-node log (BGP, felix).
+	Errors []LogEvent `json:"errors"`
+	// RPFLooseLogged: felix complained about loose rp_filter.
+	RPFLooseLogged bool `json:"rpfLooseLogged"`
+	RPFLooseRef    Ref  `json:"rpfLooseRef"`
+}
+
+// LogEvent is one log line that matters.
+type LogEvent struct {
+	Level string `json:"level"`
+	Msg   string `json:"msg"`
+	Ref   Ref    `json:"ref"`
+}
+
+// BGPPeer is one BIRD protocol of type BGP.
+type BGPPeer struct {
+	Name        string `json:"name"`
+	PeerIP      string `json:"peerIP"`
+	State       string `json:"state"`
+	Info        string `json:"info"`
+	Established bool   `json:"established"`
+	Ref         Ref    `json:"ref"`
+}
+
+// IPTables is what iptables-save says about the DNS VIP and Calico's tunnel rules.
+type IPTables struct {
+	HasKubeChains   bool `json:"hasKubeChains"`
+	HasCalicoChains bool `json:"hasCalicoChains"`
+	// DNSServiceRules: KUBE-SERVICES rules for the DNS Service IP.
+	DNSServiceRules []Rule `json:"dnsServiceRules"`
+	// IPIPAccept/IPIPDrop: Calico's cali-INPUT rules for IP-in-IP.
+	IPIPAccept []Rule `json:"ipipAccept"`
+	IPIPDrop   []Rule `json:"ipipDrop"`
+	// AllHostsNet: members of the ipset cali40all-hosts-net (IPIP accepted from).
+	AllHostsNet      []string `json:"allHostsNet"`
+	AllHostsNetKnown bool     `json:"allHostsNetKnown"`
+	ForwardPolicy    string   `json:"forwardPolicy"`
+}
+
+// Rule is one iptables rule with its counters.
+type Rule struct {
+	Chain   string `json:"chain"`
+	Target  string `json:"target"`
+	Packets int    `json:"packets"`
+	Bytes   int    `json:"bytes"`
+	Comment string `json:"comment"`
+	Ref     Ref    `json:"ref"`
+}
+
+// Capture is the summary of one packet capture (filled by the capture issue).
+type Capture struct {
+	File  string `json:"file"`
+	Iface string `json:"iface"`
+}
+
+// Resolv is the node's /etc/resolv.conf.
+type Resolv struct {
+	Nameservers []string `json:"nameservers"`
+	Ref         Ref      `json:"ref"`
+}

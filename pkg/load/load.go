@@ -1,0 +1,347 @@
+// Package load runs every parser over one node's bundle, once. What it returns is
+// the typed content of each file the layout knows, with the diagnostics of each,
+// and the raw text kept for evidence: `analyze inspect` prints it, the facts
+// builder reads it. Nothing downstream reads the bundle again.
+package load
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/diag"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/bird"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/bridgefdb"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/calico"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/calicolog"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/conntrack"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/envfile"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/ethtool"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iplink"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipneigh"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iproute"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipset"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iptables"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipvsadm"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/nft"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/procnet"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/resolvconf"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/sysctl"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/uname"
+)
+
+// maxTextFile bounds what is read of one text file: command output of a node is
+// kilobytes to a few megabytes; anything far larger is not what it claims to be.
+const maxTextFile = 256 << 20
+
+// File is what became of one file of the bundle.
+type File struct {
+	Path    string            `json:"path"`
+	Kind    string            `json:"kind"` // the command it holds, e.g. "ip route"
+	Size    int64             `json:"size"`
+	Summary string            `json:"summary,omitempty"`
+	Diags   []diag.Diagnostic `json:"diagnostics,omitempty"`
+	// Parsed is false for files that are listed but not parsed (captures, files
+	// the layout does not know).
+	Parsed bool `json:"parsed"`
+}
+
+// Counters holds the counter files read just before or after the capture window.
+type Counters struct {
+	IPVSStats *ipvsadm.Result
+	IPTables  *iptables.Result
+	Ethtool   map[string]*ethtool.StatsResult
+	SNMP      *procnet.Result
+	Netstat   *procnet.Result
+	Conntrack *conntrack.Result
+}
+
+// Node is one bundle, parsed. A nil field means the file was absent (or could
+// not be read: see Files for why); a parsed-but-empty file is a non-nil value.
+type Node struct {
+	Name   string
+	Bundle *bundle.Bundle
+	Files  []File
+
+	IPVS      *ipvsadm.Result
+	IPVSStats *ipvsadm.Result
+
+	Addr       *iplink.Result
+	Link       *iplink.Result
+	Routes     *iproute.Result
+	RoutesAll  *iproute.Result
+	RouteGet   *iproute.RouteGetResult
+	Rules      *iproute.RuleResult
+	Neigh      *ipneigh.Result
+	FDB        *bridgefdb.Result
+	IPTables   *iptables.Result
+	NFT        *nft.Result
+	IPSet      *ipset.Result
+	Conntrack  *conntrack.Result
+	Ethtool    map[string]*ethtool.FeaturesResult // by interface name
+	Sysctl     *sysctl.Result
+	Uname      *uname.Result
+	OSRelease  *envfile.Result
+	Resolv     *resolvconf.Result
+	CalicoEnv  *envfile.Result
+	DaemonSet  *calico.DaemonSet
+	Pools      *calico.IPPools
+	Felix      *calico.FelixConfigs
+	Bird       *bird.Result
+	CalicoLog  *calicolog.Result
+	KubeNodes  *kube.Nodes
+	Endpoints  *kube.EndpointsList
+	Pods       *kube.Pods
+	KubeProxy  *kube.ProxyConfig
+	Before     Counters
+	After      Counters
+	Pcaps      []string // pcap/*.pcap and *.pcapng paths
+	raw        map[string][]byte
+	lineStarts map[string][]int
+	unreadable map[string]error
+}
+
+// parseFunc is the shape every parser has.
+type parseFunc[T any] func([]byte) (T, []diag.Diagnostic)
+
+// summarizer is what every parser result offers.
+type summarizer interface{ Summary() string }
+
+// Load parses every known file of b. It fails only when b cannot be listed at
+// all; a file that cannot be read is recorded in Files with an error diagnostic.
+func Load(b *bundle.Bundle) (*Node, error) {
+	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}}
+	known := map[string]bool{}
+	one := func(p, kind string, run func(data []byte) (summarizer, []diag.Diagnostic)) {
+		known[p] = true
+		if !b.Exists(p) {
+			return
+		}
+		data, err := b.ReadFileLimit(p, maxTextFile)
+		if err != nil {
+			n.unreadable[p] = err
+			n.Files = append(n.Files, File{Path: p, Kind: kind, Diags: []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}})
+			return
+		}
+		n.raw[p] = data
+		res, ds := safeParse(p, data, run)
+		f := File{Path: p, Kind: kind, Size: int64(len(data)), Diags: diag.WithFile(ds, p), Parsed: true}
+		if res != nil {
+			f.Summary = res.Summary()
+		}
+		n.Files = append(n.Files, f)
+	}
+
+	one(bundle.IPVSPath, "ipvsadm -Ln", bind(ipvsadm.Parse, &n.IPVS))
+	one(bundle.IPVSStatsPath, "ipvsadm -Ln --stats", bind(ipvsadm.Parse, &n.IPVSStats))
+	one(bundle.IPAddrPath, "ip addr", bind(iplink.Parse, &n.Addr))
+	one(bundle.IPLinkPath, "ip -d link", bind(iplink.Parse, &n.Link))
+	one(bundle.IPRoutePath, "ip route", bind(iproute.Parse, &n.Routes))
+	one(bundle.IPRouteAllPath, "ip route show table all", bind(iproute.Parse, &n.RoutesAll))
+	one(bundle.RouteGetPath, "ip route get", bind(iproute.ParseRouteGet, &n.RouteGet))
+	one(bundle.IPRulePath, "ip rule", bind(iproute.ParseRules, &n.Rules))
+	one(bundle.IPNeighPath, "ip neigh", bind(ipneigh.Parse, &n.Neigh))
+	one(bundle.BridgeFDBPath, "bridge fdb", bind(bridgefdb.Parse, &n.FDB))
+	one(bundle.IPTablesSavePath, "iptables-save -c", bind(iptables.Parse, &n.IPTables))
+	one(bundle.NFTRulesetPath, "nft list ruleset", bind(nft.Parse, &n.NFT))
+	one(bundle.IPSetListPath, "ipset list", bind(ipset.Parse, &n.IPSet))
+	one(bundle.ConntrackStats, "conntrack -S", bind(conntrack.Parse, &n.Conntrack))
+	one(bundle.SysctlPath, "sysctl -a", bind(sysctl.Parse, &n.Sysctl))
+	one(bundle.UnamePath, "uname -a", bind(uname.Parse, &n.Uname))
+	one(bundle.OSReleasePath, "os-release", bind(envfile.Parse, &n.OSRelease))
+	one(bundle.ResolvConfPath, "resolv.conf", bind(resolvconf.Parse, &n.Resolv))
+	one(bundle.CalicoEnvPath, "calico-node env", bind(envfile.Parse, &n.CalicoEnv))
+	one(bundle.CalicoDaemonSetPath, "calico-node DaemonSet", bind(calico.ParseDaemonSet, &n.DaemonSet))
+	one(bundle.CalicoIPPoolsPath, "IP pools", bind(calico.ParseIPPools, &n.Pools))
+	one(bundle.CalicoFelixPath, "FelixConfiguration", bind(calico.ParseFelixConfig, &n.Felix))
+	one(bundle.BirdProtocolsPath, "birdcl show protocols", bind(bird.Parse, &n.Bird))
+	one(bundle.CalicoNodeLogPath, "calico-node log", bind(calicolog.Parse, &n.CalicoLog))
+	one(bundle.KubeNodesPath, "kubectl get nodes", bind(kube.ParseNodes, &n.KubeNodes))
+	one(bundle.KubeDNSEndpointsPath, "kube-dns endpoints", bind(kube.ParseEndpoints, &n.Endpoints))
+	one(bundle.KubeCoreDNSPodsPath, "CoreDNS pods", bind(kube.ParsePods, &n.Pods))
+	one(bundle.KubeProxyConfigPath, "kube-proxy ConfigMap", bind(kube.ParseKubeProxyConfig, &n.KubeProxy))
+
+	ethFiles, err := b.Glob(bundle.EthtoolDir + "/*.txt")
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", b.Path, err)
+	}
+	for _, p := range ethFiles {
+		iface := strings.TrimSuffix(path.Base(p), ".txt")
+		one(p, "ethtool -k", func(data []byte) (summarizer, []diag.Diagnostic) {
+			r, ds := ethtool.ParseFeatures(data)
+			n.Ethtool[iface] = r
+			return r, ds
+		})
+	}
+	for _, c := range []struct {
+		dir string
+		dst *Counters
+	}{{bundle.CountersBeforeDir, &n.Before}, {bundle.CountersAfterDir, &n.After}} {
+		dst := c.dst
+		dst.Ethtool = map[string]*ethtool.StatsResult{}
+		one(c.dir+"/ipvsadm-Ln-stats.txt", "ipvsadm -Ln --stats", bind(ipvsadm.Parse, &dst.IPVSStats))
+		one(c.dir+"/iptables-save.txt", "iptables-save -c", bind(iptables.Parse, &dst.IPTables))
+		one(c.dir+"/proc-net-snmp", "/proc/net/snmp", bind(procnet.Parse, &dst.SNMP))
+		one(c.dir+"/proc-net-netstat", "/proc/net/netstat", bind(procnet.Parse, &dst.Netstat))
+		one(c.dir+"/conntrack-stats.txt", "conntrack -S", bind(conntrack.Parse, &dst.Conntrack))
+		files, err := b.Glob(c.dir + "/ethtool-S-*.txt")
+		if err != nil {
+			return nil, fmt.Errorf("load %s: %w", b.Path, err)
+		}
+		for _, p := range files {
+			iface := strings.TrimSuffix(strings.TrimPrefix(path.Base(p), "ethtool-S-"), ".txt")
+			one(p, "ethtool -S", func(data []byte) (summarizer, []diag.Diagnostic) {
+				r, ds := ethtool.ParseStats(data)
+				dst.Ethtool[iface] = r
+				return r, ds
+			})
+		}
+	}
+
+	// Everything else is listed, so that inspect shows the whole bundle.
+	err = fs.WalkDir(b.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // an unreadable folder: the files we need are reported missing
+		}
+		if d.IsDir() || known[p] || !d.Type().IsRegular() {
+			return nil
+		}
+		var size int64
+		if info, err := d.Info(); err == nil {
+			size = info.Size()
+		}
+		f := File{Path: p, Size: size}
+		switch {
+		case p == bundle.ManifestPath:
+			f.Kind = "manifest"
+			if b.Manifest != nil {
+				f.Summary = manifestSummary(b.Manifest)
+			}
+		case strings.HasPrefix(p, bundle.PcapDir+"/") && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")):
+			f.Kind = "capture"
+			n.Pcaps = append(n.Pcaps, p)
+		case strings.HasPrefix(p, bundle.PcapDir+"/") && strings.HasSuffix(p, ".json"):
+			f.Kind = "capture metadata"
+		case p == bundle.DNSProbePath:
+			f.Kind = "DNS probe results"
+		case p == bundle.HostnamePath:
+			f.Kind = "hostname"
+		default:
+			f.Kind = "not used by the analyzer"
+		}
+		n.Files = append(n.Files, f)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", b.Path, err)
+	}
+	sort.Slice(n.Files, func(i, j int) bool { return n.Files[i].Path < n.Files[j].Path })
+	sort.Strings(n.Pcaps)
+	return n, nil
+}
+
+// bind adapts a parser to the loader: it stores the typed result in dst.
+func bind[T summarizer](parse parseFunc[T], dst *T) func([]byte) (summarizer, []diag.Diagnostic) {
+	return func(data []byte) (summarizer, []diag.Diagnostic) {
+		r, ds := parse(data)
+		*dst = r
+		return r, ds
+	}
+}
+
+// safeParse turns a parser panic into an error diagnostic: parsers are fuzzed not
+// to panic, but one bad file must never take the analysis of a ticket down.
+func safeParse(p string, data []byte, run func([]byte) (summarizer, []diag.Diagnostic)) (res summarizer, ds []diag.Diagnostic) {
+	defer func() {
+		if r := recover(); r != nil {
+			res = nil
+			ds = append(ds, diag.Diagnostic{Severity: diag.Error, File: p, Msg: fmt.Sprintf("parser failed: %v", r)})
+		}
+	}()
+	return run(data)
+}
+
+func manifestSummary(m *bundle.Manifest) string {
+	failed := 0
+	for _, it := range m.Items {
+		if it.Status != bundle.StatusOK {
+			failed++
+		}
+	}
+	return fmt.Sprintf("%d items, %d not ok, collected %s by %s %s", len(m.Items), failed, m.CollectedAt, m.Collector.Name, m.Collector.Version)
+}
+
+// Line returns the text of line n (1-based) of a file that was parsed, or "".
+// Evidence quotes it.
+func (n *Node) Line(p string, line int) string {
+	data, ok := n.raw[p]
+	if !ok || line < 1 {
+		return ""
+	}
+	starts, ok := n.lineStarts[p]
+	if !ok {
+		starts = []int{0}
+		for i, c := range data {
+			if c == '\n' {
+				starts = append(starts, i+1)
+			}
+		}
+		n.lineStarts[p] = starts
+	}
+	if line > len(starts) {
+		return ""
+	}
+	text := data[starts[line-1]:]
+	if j := bytes.IndexByte(text, '\n'); j >= 0 {
+		text = text[:j]
+	}
+	return string(bytes.TrimRight(text, " \t\r"))
+}
+
+// Diagnostics returns every diagnostic of the node's files, sorted.
+func (n *Node) Diagnostics() []diag.Diagnostic {
+	var out []diag.Diagnostic
+	for _, f := range n.Files {
+		out = append(out, f.Diags...)
+	}
+	diag.Sort(out)
+	return out
+}
+
+// LoadAll opens and parses every bundle path (a txtar may hold several nodes).
+// The caller closes the bundles with CloseAll.
+func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
+	bs, err := bundle.OpenAll(paths, opts)
+	if err != nil {
+		return nil, err
+	}
+	nodes := make([]*Node, 0, len(bs))
+	for _, b := range bs {
+		n, err := Load(b)
+		if err != nil {
+			for _, b := range bs {
+				_ = b.Close()
+			}
+			return nil, err
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes, nil
+}
+
+// CloseAll closes the bundles behind nodes and returns the first error.
+func CloseAll(nodes []*Node) error {
+	var errs []error
+	for _, n := range nodes {
+		if err := n.Bundle.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

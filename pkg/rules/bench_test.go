@@ -1,0 +1,105 @@
+package rules
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	rulepack "github.com/podnetdiag/podnetdiag/rules"
+)
+
+// benchEngine loads 20 rules: the test pack, the embedded pack, and copies of
+// the test pack under other ids, so that every scope is represented.
+func benchEngine(b *testing.B) *Engine {
+	b.Helper()
+	e := newEngine(b, Options{}, "testdata/pack")
+	if errs := e.LoadFS(rulepack.FS, "rules"); errs != nil {
+		b.Fatal(errs)
+	}
+	clones := fstest.MapFS{}
+	entries, err := os.ReadDir("testdata/pack")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; len(e.Rules())+len(clones) < 20; i++ {
+		ent := entries[i%len(entries)]
+		data, err := fs.ReadFile(os.DirFS("testdata/pack"), ent.Name())
+		if err != nil {
+			b.Fatal(err)
+		}
+		id := strings.TrimSuffix(ent.Name(), ".yaml")
+		cid := fmt.Sprintf("%s-copy%d", id, i)
+		clones[cid+".yaml"] = &fstest.MapFile{Data: []byte(strings.Replace(string(data), "id: "+id, "id: "+cid, 1))}
+	}
+	if errs := e.LoadFS(clones, "clones"); errs != nil {
+		b.Fatal(errs)
+	}
+	if n := len(e.Rules()); n != 20 {
+		b.Fatalf("%d rules", n)
+	}
+	return e
+}
+
+// bigCluster: n nodes, each with a /26 pod block routed from every other node,
+// two CoreDNS pods, a healthy IPVS table and sysctl.
+func bigCluster(n int) *facts.Cluster {
+	c := &facts.Cluster{DNSServiceIP: "10.96.0.10", Encapsulation: facts.EncapIPIP}
+	ip := func(i int) string { return fmt.Sprintf("10.0.%d.%d", i/250, i%250+1) }
+	block := func(i int) string { return fmt.Sprintf("10.244.%d.%d/26", i/4, (i%4)*64) }
+	for _, i := range []int{1, n - 1} {
+		c.CoreDNS = append(c.CoreDNS, facts.CoreDNSPod{IP: fmt.Sprintf("10.244.%d.%d", i/4, (i%4)*64+5), Node: fmt.Sprintf("node-%03d", i)})
+	}
+	has := map[string]bool{"routes": true, "links": true, "sysctl": true, "ipvs": true}
+	for i := range n {
+		node := facts.Node{
+			Name: fmt.Sprintf("node-%03d", i), Has: has, IPs: []string{ip(i)}, KubeProxyMode: "ipvs",
+			PodBlocks: []string{block(i)}, Encapsulation: facts.EncapIPIP,
+			Links: []facts.Link{
+				{Name: "eth0", Up: true, MTU: 1500, Addrs: []string{ip(i) + "/16"}},
+				{Name: "tunl0", Up: true, MTU: 1480},
+			},
+			Sysctl: map[string]facts.Value{"net.ipv4.ip_forward": {Value: "1"}},
+		}
+		node.Routes = append(node.Routes, facts.Route{Dst: "0.0.0.0/0", Default: true, Via: "10.0.0.254", Dev: "eth0"})
+		for j := range n {
+			if j == i {
+				node.Routes = append(node.Routes, facts.Route{Type: "blackhole", Dst: block(j)})
+				continue
+			}
+			node.Routes = append(node.Routes, facts.Route{Dst: block(j), Via: ip(j), Dev: "tunl0", Onlink: true})
+		}
+		for _, p := range []struct {
+			proto string
+			port  int
+		}{{"UDP", 53}, {"TCP", 53}, {"TCP", 9153}} {
+			node.IPVS = append(node.IPVS, facts.IPVSService{Proto: p.proto, VIP: "10.96.0.10", Port: p.port})
+		}
+		c.Nodes = append(c.Nodes, node)
+	}
+	return c
+}
+
+func BenchmarkEval20Rules3Nodes(b *testing.B) {
+	e := benchEngine(b)
+	c := testCluster()
+	b.ResetTimer()
+	for b.Loop() {
+		e.Eval(c)
+	}
+}
+
+func BenchmarkEval20Rules100Nodes(b *testing.B) {
+	e := benchEngine(b)
+	c := bigCluster(100)
+	if fs := e.Eval(c); len(fs) != 0 {
+		b.Fatalf("a healthy cluster has findings: %v", keys(fs)[:min(5, len(fs))])
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		e.Eval(c)
+	}
+}

@@ -1,0 +1,63 @@
+// Package rules is the rule engine: it loads rule files (one YAML file per
+// rule, CEL expressions over the facts model), compiles them once in a shared
+// environment and evaluates them against a facts.Cluster within a cost budget.
+//
+// Rules are data, not Go, so that a support engineer can add a check for what
+// they just debugged without touching the analyzer; CEL keeps them safe to run
+// (no I/O, bounded cost) and type-checked when loaded: a misspelled fact field
+// or a match that is not a bool fails at load time with the file, line and
+// column of the offending token, not halfway through an analysis.
+//
+// # Rule files
+//
+// A rule is the file rules/<id>.yaml:
+//
+//	id: route-next-hop-wrong          # kebab-case, equals the file name
+//	title: Route to a CoreDNS pod goes via the wrong node   # sentence case, no period
+//	stage: route                      # service-nat | route | tunnel-endpoint | link | kernel
+//	severity: critical                # critical | warning | info
+//	severityExpr: item.severity       # optional CEL string, overrides severity per match
+//	scope: node                       # node | pair | cluster
+//	needs: [routes]                   # facts.Node.Has keys; missing -> insufficient-data finding
+//	foreach: cluster.coreDNS.filter(p, p.node != node.name)  # optional CEL list; binds item
+//	variables:                        # optional, in order; each may use the ones before it
+//	  - name: r
+//	    expr: routeGet(node, item.ip)
+//	match: variables.r.via != '' && nodeOwningIP(cluster, variables.r.via) != item.node
+//	message: "'route to ' + item.ip + ' goes via ' + variables.r.via"
+//	evidence: "[variables.r.ref]"     # optional CEL list(facts.Ref)
+//	peer: item.node                   # optional CEL string: the other node
+//	insufficient: "item.node == ''"   # optional CEL bool or string (the reason)
+//	remediation: |
+//	  What to do, from the runbook.
+//
+// Names bound in expressions: cluster (facts.Cluster) always; node
+// (facts.Node) in node and pair scope; peer (facts.Node) in pair scope, which
+// visits every ordered pair of distinct nodes; item when there is a foreach,
+// typed as the list's elements; variables.NAME, typed as its expression.
+// Field names are the JSON names of package facts. Functions: those of package
+// celext, cel-go's strings, lists, sets, cel.bind and two-variable
+// comprehension extensions, and optional values. Evidence can be built as
+// facts.Ref{node: node.name, file: 'ipvs/ipvsadm-Ln.txt'}; a ref without a
+// file is dropped, one without a node is on the finding's node.
+//
+// # Evaluation
+//
+// For each binding (node, pair, or the cluster) and each foreach item:
+// insufficient, if true or a non-empty string, gives an info finding marked
+// Insufficient instead of a verdict; otherwise match decides, and a match
+// yields a finding with message, evidence, peer and severity. Variables are
+// evaluated lazily, on first use, once per item. needs is checked on the node
+// (node scope), on each node of the pair (pair scope: one insufficient
+// finding per node lacking a source, not one per pair), or on any node
+// (cluster scope).
+//
+// A rule that fails while evaluating (a runtime error, the cost limit, a bug)
+// becomes a "rule-error" finding naming the rule, its file:line:col and the
+// node; the other nodes and rules still run.
+//
+// # Rule tests
+//
+// rules/<id>_test.yaml files hold promtool-style tests, run by RunTests; see
+// TestFile.
+package rules

@@ -1,0 +1,212 @@
+package rules
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/ext"
+
+	"github.com/podnetdiag/podnetdiag/pkg/celext"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/findings"
+)
+
+// Defaults of Options.
+const (
+	// DefaultCostLimit bounds one evaluation of one expression. Evaluating a
+	// typical rule on one node costs well under 1e4; the limit only stops
+	// runaway comprehensions (a loop over every route of every node of every
+	// node).
+	DefaultCostLimit uint64 = 1_000_000
+	// DefaultInterruptCheckFrequency is how many comprehension iterations run
+	// between checks of the context.
+	DefaultInterruptCheckFrequency uint = 100
+)
+
+// Options tune an Engine; the zero value means the defaults.
+type Options struct {
+	// CostLimit is the CEL cost budget of one evaluation of one expression
+	// (foreach, a variable, match, ...), for one node or pair and one item.
+	CostLimit uint64
+	// InterruptCheckFrequency: comprehension iterations between context checks.
+	InterruptCheckFrequency uint
+}
+
+// Engine holds the compiled rules. Build it with New, add rules with LoadFS
+// or LoadDir, then Eval; Eval may run concurrently once loading is done.
+type Engine struct {
+	opts    Options
+	base    *cel.Env // cluster scope
+	nodeEnv *cel.Env // + node
+	pairEnv *cel.Env // + node, peer
+	adapter types.Adapter
+	rules   []*Rule // by id
+}
+
+// New builds the CEL environment every rule is compiled in: the facts model as
+// CEL types (JSON field names), the celext network library, cel-go's string,
+// list, set, bind and two-variable comprehension extensions and optional
+// values; `cluster` is always declared, `node` and `peer` by scope.
+func New(opts Options) (*Engine, error) {
+	if opts.CostLimit == 0 {
+		opts.CostLimit = DefaultCostLimit
+	}
+	if opts.InterruptCheckFrequency == 0 {
+		opts.InterruptCheckFrequency = DefaultInterruptCheckFrequency
+	}
+	base, err := cel.NewEnv(
+		celext.Lib(),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Bindings(),
+		ext.TwoVarComprehensions(),
+		cel.OptionalTypes(),
+		cel.EagerlyValidateDeclarations(true),
+		cel.Variable("cluster", celext.ClusterType),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("rules: building the CEL environment: %w", err)
+	}
+	nodeEnv, err := base.Extend(cel.Variable("node", celext.NodeType))
+	if err != nil {
+		return nil, fmt.Errorf("rules: building the CEL environment: %w", err)
+	}
+	pairEnv, err := nodeEnv.Extend(cel.Variable("peer", celext.NodeType))
+	if err != nil {
+		return nil, fmt.Errorf("rules: building the CEL environment: %w", err)
+	}
+	return &Engine{opts: opts, base: base, nodeEnv: nodeEnv, pairEnv: pairEnv, adapter: base.CELTypeAdapter()}, nil
+}
+
+// LoadFS loads every *.yaml file at the top of fsys except *_test.yaml (rule
+// tests). dirLabel prefixes file names in errors and findings ("rules" gives
+// "rules/x.yaml:3:8: ..."). It returns every problem found; if there is any,
+// no rule of fsys is added. A rule id already loaded is an error.
+func (e *Engine) LoadFS(fsys fs.FS, dirLabel string) []error {
+	names, err := fs.Glob(fsys, "*.yaml")
+	if err != nil {
+		return []error{fmt.Errorf("%s: %w", dirLabel, err)}
+	}
+	var errs []error
+	var loaded []*Rule
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.yaml") {
+			continue
+		}
+		label := name
+		if dirLabel != "" {
+			label = strings.TrimSuffix(dirLabel, "/") + "/" + name
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		r, rerrs := e.compileRule(label, strings.TrimSuffix(name, ".yaml"), data)
+		errs = append(errs, rerrs...)
+		if r != nil {
+			loaded = append(loaded, r)
+		}
+	}
+	seen := map[string]*Rule{}
+	for _, r := range e.rules {
+		seen[r.ID] = r
+	}
+	for _, r := range loaded {
+		if prev, dup := seen[r.ID]; dup {
+			errs = append(errs, &Error{File: r.File, Line: r.Line,
+				Msg: fmt.Sprintf("duplicate rule id %q (already loaded from %s)", r.ID, prev.File)})
+			continue
+		}
+		seen[r.ID] = r
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	e.rules = append(e.rules, loaded...)
+	slices.SortFunc(e.rules, func(a, b *Rule) int { return cmp.Compare(a.ID, b.ID) })
+	return nil
+}
+
+// LoadDir loads the rule files of a directory (see LoadFS), for --rules DIR.
+func (e *Engine) LoadDir(dir string) []error {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return []error{err}
+	}
+	if !st.IsDir() {
+		return []error{fmt.Errorf("%s: not a directory", dir)}
+	}
+	return e.LoadFS(os.DirFS(dir), filepath.ToSlash(filepath.Clean(dir)))
+}
+
+// Rules returns the loaded rules by id.
+func (e *Engine) Rules() []*Rule { return slices.Clone(e.rules) }
+
+// Rule returns the rule with that id, nil if none.
+func (e *Engine) Rule(id string) *Rule {
+	i, ok := slices.BinarySearchFunc(e.rules, id, func(r *Rule, id string) int { return cmp.Compare(r.ID, id) })
+	if !ok {
+		return nil
+	}
+	return e.rules[i]
+}
+
+// Eval runs every rule on the cluster and returns the findings in report
+// order (findings.Sort).
+func (e *Engine) Eval(c *facts.Cluster) []findings.Finding {
+	return e.EvalContext(context.Background(), c)
+}
+
+// EvalContext is Eval with a context: once ctx is done, the expressions still
+// running stop at their next interrupt check and the rules not yet run are
+// reported as rule errors.
+func (e *Engine) EvalContext(ctx context.Context, c *facts.Cluster) []findings.Finding {
+	if c == nil {
+		c = &facts.Cluster{}
+	}
+	st := &evalState{ctx: ctx, cluster: e.adapter.NativeToValue(c), c: c}
+	for i := range c.Nodes {
+		st.nodes = append(st.nodes, e.adapter.NativeToValue(&c.Nodes[i]))
+	}
+	var out []findings.Finding
+	for _, r := range e.rules {
+		if err := ctx.Err(); err != nil {
+			out = append(out, st.ruleError(r, binding{}, nil, fmt.Errorf("not evaluated: %w", context.Cause(ctx))))
+			continue
+		}
+		out = st.evalRule(r, out)
+	}
+	out = dedupe(out)
+	findings.Sort(out)
+	return out
+}
+
+// dedupe drops findings identical in what a reader sees (two foreach items may
+// lead to the same conclusion).
+func dedupe(fs []findings.Finding) []findings.Finding {
+	type key struct {
+		rule, sev, node, peer, msg string
+		insufficient               bool
+	}
+	seen := make(map[key]bool, len(fs))
+	out := fs[:0]
+	for _, f := range fs {
+		k := key{f.Rule, f.Severity, f.Node, f.Peer, f.Message, f.Insufficient}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}

@@ -1,0 +1,378 @@
+package rules
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"gopkg.in/yaml.v3"
+
+	"github.com/podnetdiag/podnetdiag/pkg/celext"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/findings"
+)
+
+// Scopes: what a rule is evaluated for.
+const (
+	// ScopeNode binds `node` to each node in turn.
+	ScopeNode = "node"
+	// ScopePair binds `node` and `peer` to each ordered pair of distinct nodes.
+	ScopePair = "pair"
+	// ScopeCluster evaluates the rule once, with only `cluster` bound.
+	ScopeCluster = "cluster"
+)
+
+// NeedsKeys are the keys a rule may list under `needs:`, the source kinds of
+// facts.Node.Has.
+func NeedsKeys() []string {
+	return []string{
+		facts.HasIPVS, facts.HasRoutes, facts.HasLinks, facts.HasAddrs, facts.HasEthtool,
+		facts.HasSysctl, facts.HasCalicoEnv, facts.HasCalicoLog, facts.HasBird, facts.HasIPTables,
+		facts.HasNFT, facts.HasIPSet, facts.HasKernel, facts.HasKubeNodes, facts.HasKubeDNS,
+		facts.HasKubeProxy, facts.HasPools, facts.HasFelix, facts.HasRouteGet, facts.HasNeigh,
+		facts.HasFDB, facts.HasConntrack, facts.HasCapture, facts.HasResolv,
+	}
+}
+
+// ruleKeys are the keys of a rule file, in the order the docs list them.
+var ruleKeys = []string{
+	"id", "title", "stage", "severity", "severityExpr", "scope", "needs", "foreach",
+	"variables", "match", "message", "evidence", "peer", "insufficient", "remediation",
+}
+
+var (
+	idPattern  = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	varPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+)
+
+// Rule is one compiled rule file.
+type Rule struct {
+	ID          string
+	Title       string
+	Stage       string
+	Severity    string // the default; severityExpr may override it per match
+	Scope       string
+	Needs       []string
+	Remediation string
+	// File is the file as labelled when loaded ("rules/x.yaml"), Line the line
+	// of its `id:` key.
+	File string
+	Line int
+
+	foreach      *expr
+	vars         []*expr
+	varIndex     map[string]int // "variables.NAME" -> index in vars
+	match        *expr
+	message      *expr
+	severityExpr *expr
+	evidence     *expr
+	peer         *expr
+	insufficient *expr
+}
+
+// expr is one compiled CEL expression of a rule, with what is needed to point
+// back into the YAML file.
+type expr struct {
+	key  string // "match", "variables.r", ...
+	node *yaml.Node
+	src  *source
+	ast  *cel.Ast
+	prg  cel.Program
+	out  *cel.Type
+}
+
+// pos is the file position of a CEL location (1-based line, 0-based column).
+func (x *expr) pos(line, col int) (int, int) {
+	if line < 1 {
+		line, col = 1, 0
+	}
+	return x.src.exprPos(x.node, line, col)
+}
+
+// compileRule parses and compiles one rule file. wantID is the file's base
+// name without .yaml.
+func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error) {
+	src := newSource(label, data)
+	root, errs := parseYAML(src, data)
+	if root == nil {
+		return nil, errs
+	}
+	fields := map[string]*yaml.Node{}
+	keyNodes := map[string]*yaml.Node{}
+	errs = append(errs, eachField(src, root, "rule", ruleKeys, func(key string, k, v *yaml.Node) {
+		fields[key] = v
+		keyNodes[key] = k
+	})...)
+	if resolve(root).Kind != yaml.MappingNode {
+		return nil, errs
+	}
+	r := &Rule{File: label, Line: 1}
+	if k := keyNodes["id"]; k != nil {
+		r.Line = k.Line
+	}
+	str := func(key string, required bool) (string, *yaml.Node) {
+		v := fields[key]
+		if v == nil {
+			if required {
+				errs = append(errs, src.errNode(resolve(root), "missing required key %q", key))
+			}
+			return "", nil
+		}
+		s, err := scalar(src, key, v)
+		if err != nil {
+			errs = append(errs, err)
+			return "", nil
+		}
+		if required && strings.TrimSpace(s) == "" {
+			errs = append(errs, src.errNode(v, "%s is empty", key))
+		}
+		return s, v
+	}
+
+	var n *yaml.Node
+	if r.ID, n = str("id", true); n != nil && r.ID != "" {
+		switch {
+		case !idPattern.MatchString(r.ID):
+			errs = append(errs, src.errNode(n, "id %q is not kebab-case (a-z, 0-9, single dashes)", r.ID))
+		case r.ID == findings.RuleError:
+			errs = append(errs, src.errNode(n, "id %q is reserved for rule evaluation errors", r.ID))
+		case r.ID != wantID:
+			errs = append(errs, src.errNode(n, "id %q does not match the file name %q (want id: %s)", r.ID, path.Base(label), wantID))
+		}
+	}
+	if r.Title, n = str("title", true); n != nil && strings.HasSuffix(strings.TrimSpace(r.Title), ".") {
+		errs = append(errs, src.errNode(n, "title ends with a period; titles are sentence case with no period"))
+	}
+	r.Title = strings.TrimSpace(r.Title)
+	if r.Stage, n = str("stage", true); n != nil && r.Stage != "" && !findings.ValidStage(r.Stage) {
+		errs = append(errs, src.errNode(n, "stage %q is not one of %s", r.Stage, strings.Join(findings.Stages(), ", ")))
+	}
+	if r.Severity, n = str("severity", true); n != nil && r.Severity != "" && !findings.ValidSeverity(r.Severity) {
+		errs = append(errs, src.errNode(n, "severity %q is not one of critical, warning, info", r.Severity))
+	}
+	if r.Scope, n = str("scope", true); n != nil && r.Scope != "" && r.Scope != ScopeNode && r.Scope != ScopePair && r.Scope != ScopeCluster {
+		errs = append(errs, src.errNode(n, "scope %q is not one of node, pair, cluster", r.Scope))
+	}
+	r.Remediation, _ = str("remediation", true)
+	r.Remediation = strings.TrimSpace(r.Remediation)
+	if v := fields["needs"]; v != nil {
+		items, err := stringList(src, "needs", v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		known := NeedsKeys()
+		for _, it := range items {
+			if !contains(known, it.Value) {
+				msg := fmt.Sprintf("needs: unknown source %q", it.Value)
+				if s := suggest(it.Value, known); s != "" {
+					msg += fmt.Sprintf("; did you mean %q?", s)
+				}
+				errs = append(errs, src.errNode(it, "%s", msg))
+				continue
+			}
+			if contains(r.Needs, it.Value) {
+				errs = append(errs, src.errNode(it, "needs: %q listed twice", it.Value))
+				continue
+			}
+			r.Needs = append(r.Needs, it.Value)
+		}
+	}
+
+	// Expressions. With an invalid scope, compile as pair scope so that every
+	// variable is declared and only the scope itself is reported.
+	env := e.pairEnv
+	switch r.Scope {
+	case ScopeNode:
+		env = e.nodeEnv
+	case ScopeCluster:
+		env = e.base
+	}
+	compile := func(key string, v *yaml.Node, env *cel.Env) *expr {
+		if v == nil {
+			return nil
+		}
+		s, err := scalar(src, key, v)
+		if err != nil {
+			errs = append(errs, err)
+			return nil
+		}
+		if strings.TrimSpace(s) == "" {
+			errs = append(errs, src.errNode(v, "%s is empty", key))
+			return nil
+		}
+		x, cerrs := e.compileExpr(env, src, key, v)
+		errs = append(errs, cerrs...)
+		return x
+	}
+
+	if x := compile("foreach", fields["foreach"], env); x != nil {
+		r.foreach = x
+		itemType := cel.DynType
+		switch x.out.Kind() {
+		case types.ListKind:
+			itemType = x.out.Parameters()[0]
+		case types.DynKind:
+		default:
+			errs = append(errs, x.typeErr("a list"))
+		}
+		env = e.extend(env, &errs, src, fields["foreach"], cel.Variable("item", itemType))
+	}
+	if v := fields["variables"]; v != nil {
+		r.varIndex = map[string]int{}
+		if v.Kind != yaml.SequenceNode {
+			errs = append(errs, src.errNode(v, "variables must be a list of {name, expr}"))
+		} else {
+			for _, item := range v.Content {
+				var nameNode, exprNode *yaml.Node
+				errs = append(errs, eachField(src, item, "variable", []string{"name", "expr"}, func(key string, _, v *yaml.Node) {
+					if key == "name" {
+						nameNode = v
+					} else {
+						exprNode = v
+					}
+				})...)
+				if resolve(item).Kind != yaml.MappingNode {
+					continue
+				}
+				if nameNode == nil || exprNode == nil {
+					errs = append(errs, src.errNode(resolve(item), "a variable needs both name and expr"))
+					continue
+				}
+				name, err := scalar(src, "name", nameNode)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				full := "variables." + name
+				if !varPattern.MatchString(name) {
+					errs = append(errs, src.errNode(nameNode, "variable name %q is not an identifier", name))
+					continue
+				}
+				if _, dup := r.varIndex[full]; dup {
+					errs = append(errs, src.errNode(nameNode, "variable %q defined twice", name))
+					continue
+				}
+				x := compile(full, exprNode, env)
+				if x == nil {
+					// Declare it anyway so that later uses do not pile up errors.
+					env = e.extend(env, &errs, src, nameNode, cel.Variable(full, cel.DynType))
+					continue
+				}
+				r.varIndex[full] = len(r.vars)
+				r.vars = append(r.vars, x)
+				env = e.extend(env, &errs, src, nameNode, cel.Variable(full, x.out))
+			}
+		}
+	}
+	if fields["match"] == nil {
+		errs = append(errs, src.errNode(resolve(root), "missing required key %q", "match"))
+	}
+	if fields["message"] == nil {
+		errs = append(errs, src.errNode(resolve(root), "missing required key %q", "message"))
+	}
+	r.match = compile("match", fields["match"], env)
+	r.message = compile("message", fields["message"], env)
+	r.severityExpr = compile("severityExpr", fields["severityExpr"], env)
+	r.evidence = compile("evidence", fields["evidence"], env)
+	r.peer = compile("peer", fields["peer"], env)
+	r.insufficient = compile("insufficient", fields["insufficient"], env)
+
+	check := func(x *expr, what string, want ...*cel.Type) {
+		if x == nil || x.out.Kind() == types.DynKind {
+			return
+		}
+		for _, w := range want {
+			if w.IsExactType(x.out) {
+				return
+			}
+		}
+		errs = append(errs, x.typeErr(what))
+	}
+	check(r.match, "bool", cel.BoolType)
+	check(r.message, "string", cel.StringType)
+	check(r.severityExpr, "string", cel.StringType)
+	check(r.peer, "string", cel.StringType)
+	check(r.insufficient, "bool or string", cel.BoolType, cel.StringType)
+	if x := r.evidence; x != nil && x.out.Kind() != types.DynKind {
+		ok := x.out.Kind() == types.ListKind
+		if ok {
+			el := x.out.Parameters()[0]
+			ok = el.Kind() == types.DynKind || el.IsExactType(celext.RefType)
+		}
+		if !ok {
+			errs = append(errs, x.typeErr("list(facts.Ref)"))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return r, nil
+}
+
+// compileExpr compiles one expression and maps its issues into the file.
+func (e *Engine) compileExpr(env *cel.Env, src *source, key string, n *yaml.Node) (*expr, []error) {
+	x := &expr{key: key, node: n, src: src}
+	ast, iss := env.Compile(n.Value)
+	if iss != nil && iss.Err() != nil {
+		var errs []error
+		for _, ce := range iss.Errors() {
+			line, col := x.pos(ce.Location.Line(), ce.Location.Column())
+			msg := strings.TrimSuffix(ce.Message, " (in container '')")
+			if msg == "undeclared reference to 'variables'" {
+				// The checker names only the first part of "variables.x".
+				name := identAt([]rune(n.Value), exprOffset(n.Value, ce.Location.Line(), ce.Location.Column()))
+				msg = fmt.Sprintf("undeclared reference to '%s' (variables come from the variables: list; each may use only those listed before it)", name)
+			}
+			errs = append(errs, src.errAt(line, col, "%s: %s", key, msg))
+		}
+		return nil, errs
+	}
+	prg, err := env.Program(ast,
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(e.opts.CostLimit),
+		cel.InterruptCheckFrequency(e.opts.InterruptCheckFrequency))
+	if err != nil {
+		return nil, []error{src.errNode(n, "%s: %v", key, err)}
+	}
+	x.ast, x.prg, x.out = ast, prg, ast.OutputType()
+	return x, nil
+}
+
+func (x *expr) typeErr(want string) error {
+	line, col := x.pos(1, 0)
+	return x.src.errAt(line, col, "%s must evaluate to %s, got %s", x.key, want, typeName(x.out))
+}
+
+// typeName spells a CEL type as rule authors write it.
+func typeName(t *cel.Type) string {
+	return t.String()
+}
+
+// extend adds declarations to a rule's environment.
+func (e *Engine) extend(env *cel.Env, errs *[]error, src *source, at *yaml.Node, opts ...cel.EnvOption) *cel.Env {
+	next, err := env.Extend(opts...)
+	if err != nil {
+		*errs = append(*errs, src.errNode(at, "%v", err))
+		return env
+	}
+	return next
+}
+
+// identAt reads a dotted identifier ("variables.b") starting at offset off.
+func identAt(text []rune, off int) string {
+	end := off
+	for end < len(text) {
+		r := text[end]
+		if r != '.' && r != '_' && !('a' <= r && r <= 'z') && !('A' <= r && r <= 'Z') && !('0' <= r && r <= '9') {
+			break
+		}
+		end++
+	}
+	if off >= end {
+		return "variables"
+	}
+	return string(text[off:end])
+}
