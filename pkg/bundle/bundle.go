@@ -97,7 +97,7 @@ func Open(path string, opts Options) (*Bundle, error) {
 	opts = opts.withDefaults()
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, &Error{Bundle: path, Err: err}
+		return nil, &Error{Bundle: path, Err: unwrapPathError(err)}
 	}
 	if fi.IsDir() {
 		return openDir(path)
@@ -166,7 +166,7 @@ func openDir(path string) (*Bundle, error) {
 	}
 	root, err := os.OpenRoot(abs)
 	if err != nil {
-		return nil, &Error{Bundle: path, Err: err}
+		return nil, &Error{Bundle: path, Err: unwrapPathError(err)}
 	}
 	b := &Bundle{Path: path, label: path}
 	fsys := root.FS()

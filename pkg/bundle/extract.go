@@ -43,7 +43,7 @@ func sniff(head []byte) string {
 func openArchive(name string, opts Options) (b *Bundle, err error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, &Error{Bundle: name, Err: err}
+		return nil, &Error{Bundle: name, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 64<<10)
@@ -74,6 +74,9 @@ func openArchive(name string, opts Options) (b *Bundle, err error) {
 	tmp, err := os.MkdirTemp(opts.TempDir, "podnetdiag-bundle-")
 	if err != nil {
 		return nil, &Error{Bundle: name, Err: err}
+	}
+	if abs, err := filepath.Abs(tmp); err == nil {
+		tmp = abs // Root stays valid if the caller changes directory
 	}
 	root, err := os.OpenRoot(tmp)
 	if err != nil {

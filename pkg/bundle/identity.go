@@ -17,6 +17,9 @@ const (
 // first line of host/hostname, else folder (whose provenance is folderSource).
 // Nothing here fails: a bad file costs a warning and the next source is used.
 func (b *Bundle) identify(folder, folderSource string) {
+	if !looksLikeBundle(b.FS, ".") {
+		b.warnf("holds none of the bundle layout's files or folders (%s, host/, net/, ipvs/...)", ManifestPath)
+	}
 	if data, err := b.ReadFileLimit(ManifestPath, maxManifestSize); err == nil {
 		m, warns, err := ParseManifest(data)
 		if err != nil {

@@ -23,7 +23,7 @@ func OpenTxtar(path string) ([]*Bundle, error) {
 func openTxtar(name string, opts Options) ([]*Bundle, error) {
 	f, err := os.Open(name)
 	if err != nil {
-		return nil, &Error{Bundle: name, Err: err}
+		return nil, &Error{Bundle: name, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, opts.MaxTotalSize+1))

@@ -135,3 +135,23 @@ func TestParseTxtarErrorsNameTheNodeOfAFile(t *testing.T) {
 		t.Errorf("error %v, want it to start with %s", err, want)
 	}
 }
+
+func TestOpenTakesATxtarOfOneBundle(t *testing.T) {
+	d := t.TempDir()
+	one := writeFile(t, d, "one.txtar", []byte("-- node-a/net/ip-route.txt --\nx\n"))
+	two := writeFile(t, d, "two.TXTAR", []byte("-- node-a/net/ip-route.txt --\n-- node-b/net/ip-route.txt --\n"))
+	b, err := Open(one, Options{})
+	if err != nil || b.Node != "node-a" {
+		t.Fatalf("Open(one.txtar) = %v, %v", b, err)
+	}
+	if _, err := Open(two, Options{}); !errors.Is(err, ErrNotBundle) || !strings.Contains(err.Error(), "holds 2 bundles") {
+		t.Errorf("Open(two.TXTAR): %v, want an error saying it holds 2 bundles", err)
+	}
+	bs, err := OpenTxtar(two)
+	if err != nil || len(bs) != 2 {
+		t.Errorf("OpenTxtar(two.TXTAR) = %d bundles, %v", len(bs), err)
+	}
+	if _, err := Open(two, Options{MaxTotalSize: 10}); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("a txtar over MaxTotalSize: %v", err)
+	}
+}

@@ -133,8 +133,10 @@ type CoreDNSPod struct {
 	Ready  bool   `json:"ready"`
 	// Current is false when kube data exists and does not list this IP (a stale
 	// IPVS backend), true otherwise.
-	Current bool  `json:"current"`
-	Refs    []Ref `json:"refs"`
+	Current bool `json:"current"`
+	// StaleWhy says why Current is false.
+	StaleWhy string `json:"staleWhy"`
+	Refs     []Ref  `json:"refs"`
 }
 
 // Node is one node's bundle, parsed, plus what was inferred about it.
@@ -220,6 +222,8 @@ type Link struct {
 	Flags  []string `json:"flags"`
 	Master string   `json:"master"`
 	Addrs  []string `json:"addrs"` // prefixes, e.g. "10.0.0.11/24"
+	// AddrRefs[i] is the line of Addrs[i].
+	AddrRefs []Ref `json:"addrRefs"`
 	// VXLAN: VNI, local VTEP address, UDP port, underlay device.
 	VXLANID      int    `json:"vxlanID"`
 	VXLANLocal   string `json:"vxlanLocal"`

@@ -54,6 +54,6 @@ func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().IntVar(&g.maxEntries, "max-entries", bundle.DefaultMaxEntries,
 		"refuse an archive with more entries than this")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return inputError(err) })
-	root.AddCommand(newCmdInspect(g, stdout))
+	root.AddCommand(newCmdInspect(g, stdout), newCmdFacts(g, stdout))
 	return root
 }

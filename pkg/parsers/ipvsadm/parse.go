@@ -204,9 +204,9 @@ type parser struct {
 func Parse(data []byte) (*Result, []diag.Diagnostic) {
 	p := &parser{fields: make([][]byte, 0, 16)}
 	// Sizing both slices up front from a cheap count halves the time spent
-	// allocating and copying on tables of thousands of services.
-	// The caps keep adversarial input from reserving more than a few times its
-	// size: no real line is shorter than 24 bytes, no service line than 16.
+	// allocating and copying on tables of thousands of services. The caps keep
+	// hostile input from reserving more than a few times its own size: no real
+	// server line is shorter than 24 bytes, no service line than 16.
 	nReals := min(bytes.Count(data, []byte("  -> ")), len(data)/24)
 	nSvcs := min(bytes.Count(data, []byte("TCP  "))+bytes.Count(data, []byte("UDP  "))+
 		bytes.Count(data, []byte("SCTP  "))+bytes.Count(data, []byte("FWM  ")), len(data)/16)

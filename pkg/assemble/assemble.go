@@ -1,0 +1,687 @@
+// Package assemble builds the one cluster model (pkg/facts) from the parsed
+// bundles of several nodes. It is where a support engineer's hand work is
+// written down: which IP is the DNS Service, where each CoreDNS pod lives, what
+// encapsulation the cluster uses, which address peers route to a node by and
+// which one the node really sends from. Every inference keeps its evidence, and
+// what cannot be inferred stays empty rather than guessed.
+package assemble
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/load"
+)
+
+// DefaultDNSServiceIP is kubeadm's cluster DNS address, used when no bundle
+// says otherwise.
+const DefaultDNSServiceIP = "10.96.0.10"
+
+// Options steer the inference.
+type Options struct {
+	// DNSServiceIP overrides the cluster DNS Service IP (--dns-service-ip).
+	DNSServiceIP string
+}
+
+// Build joins the nodes into one cluster model.
+func Build(nodes []*load.Node, opts Options) *facts.Cluster {
+	c := &facts.Cluster{}
+	for _, n := range nodes {
+		c.Nodes = append(c.Nodes, nodeFacts(n))
+	}
+	b := &builder{c: c, nodes: nodes}
+	b.kubeNodes()
+	b.pools()
+	b.felix()
+	b.podBlocks()
+	b.dnsServiceIP(opts.DNSServiceIP)
+	b.dnsServices()
+	b.coreDNS()
+	b.encapsulation()
+	b.kubeProxy()
+	b.iptables()
+	b.peerFacing()
+	b.sendAddress()
+	b.autodetect()
+	for i := range c.Nodes {
+		if len(c.Nodes[i].Captures) > 0 {
+			c.Nodes[i].Has[facts.HasCapture] = true
+		}
+	}
+	return c
+}
+
+type builder struct {
+	c     *facts.Cluster
+	nodes []*load.Node
+}
+
+// kubeNodes takes the Node objects from the first bundle that has them and
+// gives each node its InternalIP.
+func (b *builder) kubeNodes() {
+	for _, n := range b.nodes {
+		if n.KubeNodes == nil {
+			continue
+		}
+		for _, kn := range n.KubeNodes.Nodes {
+			k := facts.KubeNode{Name: kn.Name, Ref: refAt(n, bundle.KubeNodesPath, kn.Line)}
+			for _, a := range kn.Addresses {
+				if a.IP.IsValid() {
+					k.Addresses = append(k.Addresses, a.IP.String())
+					if a.Type == "InternalIP" && k.InternalIP == "" && a.IP.Is4() {
+						k.InternalIP = a.IP.String()
+					}
+				}
+			}
+			if kn.CalicoIPv4.IsValid() {
+				k.CalicoIP = kn.CalicoIPv4.String()
+			}
+			switch {
+			case kn.IPIPTunnelAddr.IsValid():
+				k.TunnelAddr = kn.IPIPTunnelAddr.String()
+			case kn.VXLANTunnelAddr.IsValid():
+				k.TunnelAddr = kn.VXLANTunnelAddr.String()
+			}
+			for _, cond := range kn.Conditions {
+				if cond.Type == "Ready" {
+					k.Ready = cond.Status == "True"
+				}
+			}
+			b.c.KubeNodes = append(b.c.KubeNodes, k)
+		}
+		break
+	}
+	if len(b.c.KubeNodes) == 0 {
+		return
+	}
+	for i := range b.c.Nodes {
+		b.c.Nodes[i].Has[facts.HasKubeNodes] = true
+		for _, k := range b.c.KubeNodes {
+			if k.Name == b.c.Nodes[i].Name {
+				b.c.Nodes[i].InternalIP = k.InternalIP
+			}
+		}
+	}
+}
+
+func (b *builder) pools() {
+	seen := map[string]bool{}
+	for _, n := range b.nodes {
+		if n.Pools == nil {
+			continue
+		}
+		for _, p := range n.Pools.Pools {
+			if seen[p.Name+p.CIDR.String()] {
+				continue
+			}
+			seen[p.Name+p.CIDR.String()] = true
+			fp := facts.Pool{
+				Name: p.Name, BlockSize: p.BlockSize, IPIPMode: p.IPIPMode, VXLANMode: p.VXLANMode,
+				Encapsulation: p.Encapsulation(), Disabled: p.Disabled, Ref: refAt(n, bundle.CalicoIPPoolsPath, p.Line),
+			}
+			if p.CIDR.IsValid() {
+				fp.CIDR = p.CIDR.String()
+			}
+			b.c.Pools = append(b.c.Pools, fp)
+		}
+	}
+	for _, p := range b.c.Pools {
+		if !p.Disabled && p.CIDR != "" {
+			b.c.PodCIDRs = append(b.c.PodCIDRs, p.CIDR)
+		}
+	}
+	if len(b.c.Pools) > 0 {
+		for i := range b.c.Nodes {
+			b.c.Nodes[i].Has[facts.HasPools] = true
+		}
+	}
+	if len(b.c.PodCIDRs) > 0 {
+		return
+	}
+	// Without pools: the pool CIDR calico-node was installed with, else
+	// kube-proxy's clusterCIDR.
+	add := func(s string) {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(s)); err == nil {
+			p = p.Masked()
+			for _, have := range b.c.PodCIDRs {
+				if have == p.String() {
+					return
+				}
+			}
+			b.c.PodCIDRs = append(b.c.PodCIDRs, p.String())
+		}
+	}
+	for _, n := range b.c.Nodes {
+		if v, ok := n.Calico.Env["CALICO_IPV4POOL_CIDR"]; ok {
+			add(v.Value)
+		}
+	}
+	if len(b.c.PodCIDRs) == 0 {
+		for _, n := range b.nodes {
+			if n.KubeProxy != nil {
+				for _, p := range n.KubeProxy.ClusterCIDRs {
+					add(p.String())
+				}
+			}
+		}
+	}
+}
+
+func (b *builder) felix() {
+	for _, n := range b.nodes {
+		if n.Felix == nil {
+			continue
+		}
+		for _, fc := range n.Felix.Configs {
+			if fc.Name != "default" {
+				continue
+			}
+			b.c.FelixIPIPEnabled = fc.IPIPEnabled.Value
+			b.c.FelixVXLANEnabled = fc.VXLANEnabled.Value
+			b.c.FelixRef = refAt(n, bundle.CalicoFelixPath, fc.Line)
+		}
+		for i := range b.c.Nodes {
+			b.c.Nodes[i].Has[facts.HasFelix] = true
+		}
+		return
+	}
+}
+
+// blockBits is the pod block size of the pool holding a, 26 (Calico's default)
+// when unknown.
+func (b *builder) blockBits(a netip.Addr) int {
+	for _, p := range b.c.Pools {
+		if pp, err := netip.ParsePrefix(p.CIDR); err == nil && pp.Contains(a) && p.BlockSize > 0 {
+			return p.BlockSize
+		}
+	}
+	if a.Is6() {
+		return 122
+	}
+	return 26
+}
+
+// inPodCIDR says whether a falls in a known pod CIDR; unknown CIDRs say yes.
+func (b *builder) inPodCIDR(p netip.Prefix) bool {
+	if len(b.c.PodCIDRs) == 0 {
+		return true
+	}
+	for _, s := range b.c.PodCIDRs {
+		if pc, err := netip.ParsePrefix(s); err == nil && pc.Contains(p.Addr()) && p.Bits() >= pc.Bits() {
+			return true
+		}
+	}
+	return false
+}
+
+// podBlocks finds the blocks each node owns: Calico installs a blackhole route
+// for every block it holds (BIRD: proto bird; felix: proto 80), and a /32 route
+// to a cali* device for every local pod.
+func (b *builder) podBlocks() {
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		seen := map[string]bool{}
+		for _, r := range n.Routes {
+			p, err := netip.ParsePrefix(r.Dst)
+			if err != nil || r.Type != "blackhole" || p.Bits() == 0 || !p.Addr().Is4() {
+				continue
+			}
+			if len(b.c.PodCIDRs) == 0 && r.Proto != "bird" && r.Proto != "80" {
+				continue
+			}
+			if !b.inPodCIDR(p) || seen[p.String()] {
+				continue
+			}
+			seen[p.String()] = true
+			n.PodBlocks = append(n.PodBlocks, p.String())
+		}
+		for _, r := range n.Routes {
+			p, err := netip.ParsePrefix(r.Dst)
+			if err != nil || !strings.HasPrefix(r.Dev, "cali") || !p.IsSingleIP() || !p.Addr().Is4() || !b.inPodCIDR(p) {
+				continue
+			}
+			covered := false
+			for _, blk := range n.PodBlocks {
+				if bp, _ := netip.ParsePrefix(blk); bp.Contains(p.Addr()) {
+					covered = true
+					break
+				}
+			}
+			if !covered {
+				blk, _ := p.Addr().Prefix(b.blockBits(p.Addr()))
+				n.PodBlocks = append(n.PodBlocks, blk.String())
+			}
+		}
+		if n.TunnelAddr != "" && len(n.PodBlocks) == 0 {
+			if a, err := netip.ParseAddr(n.TunnelAddr); err == nil {
+				blk, _ := a.Prefix(b.blockBits(a))
+				n.PodBlocks = append(n.PodBlocks, blk.String())
+			}
+		}
+		sort.Strings(n.PodBlocks)
+	}
+}
+
+// dnsServiceIP decides the cluster DNS address: the flag, then kube-proxy's
+// iptables rule for kube-dns, then the IPVS service whose real servers are the
+// CoreDNS pods, then the only IPVS UDP/53 service, then kubeadm's default.
+func (b *builder) dnsServiceIP(flag string) {
+	c := b.c
+	if a, err := netip.ParseAddr(strings.TrimSpace(flag)); err == nil {
+		c.DNSServiceIP, c.DNSServiceIPSource = a.String(), "flag"
+		return
+	}
+	for _, n := range b.nodes {
+		if n.IPTables == nil {
+			continue
+		}
+		for _, r := range n.IPTables.RulesIn("nat", "KUBE-SERVICES") {
+			if !r.DstPrefix.IsValid() || !r.DstPrefix.IsSingleIP() {
+				continue
+			}
+			for _, cm := range r.Comments {
+				if strings.HasPrefix(cm, "kube-system/kube-dns:dns") {
+					c.DNSServiceIP, c.DNSServiceIPSource = r.DstPrefix.Addr().String(), "iptables"
+					c.DNSServiceIPRef = refAt(n, bundle.IPTablesSavePath, r.Line)
+					return
+				}
+			}
+		}
+	}
+	kubeIPs := map[string]bool{}
+	for _, n := range b.nodes {
+		if n.Endpoints != nil {
+			for _, e := range n.Endpoints.Items {
+				for _, a := range e.Addresses {
+					kubeIPs[a.IP.String()] = true
+				}
+			}
+		}
+	}
+	vips := map[string]facts.Ref{}
+	var order []string
+	for i, n := range c.Nodes {
+		for _, s := range n.IPVS {
+			if s.Proto != "UDP" || s.Port != 53 {
+				continue
+			}
+			if len(kubeIPs) > 0 {
+				match := false
+				for _, r := range s.Reals {
+					if kubeIPs[r.IP] {
+						match = true
+					}
+				}
+				if match {
+					c.DNSServiceIP, c.DNSServiceIPSource, c.DNSServiceIPRef = s.VIP, "ipvs", s.Ref
+					return
+				}
+			}
+			if _, ok := vips[s.VIP]; !ok {
+				vips[s.VIP] = s.Ref
+				order = append(order, s.VIP)
+			}
+			_ = i
+		}
+	}
+	if len(order) == 1 {
+		c.DNSServiceIP, c.DNSServiceIPSource, c.DNSServiceIPRef = order[0], "ipvs", vips[order[0]]
+		return
+	}
+	c.DNSServiceIP, c.DNSServiceIPSource = DefaultDNSServiceIP, "default"
+}
+
+func (b *builder) dnsServices() {
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		for _, s := range n.IPVS {
+			if s.VIP == b.c.DNSServiceIP {
+				n.DNSServices = append(n.DNSServices, s)
+			}
+		}
+	}
+}
+
+// coreDNS lists the CoreDNS pods: from kube data when any bundle has it, else
+// from the real servers of the DNS Service in IPVS; then finds each pod's node.
+func (b *builder) coreDNS() {
+	c := b.c
+	byIP := map[string]int{}
+	add := func(ip, name, node, source string, ready bool, ref facts.Ref) {
+		if i, ok := byIP[ip]; ok {
+			p := &c.CoreDNS[i]
+			if p.Name == "" {
+				p.Name = name
+			}
+			if p.Node == "" && node != "" {
+				p.Node, p.NodeSource = node, "kube"
+			}
+			p.Ready = p.Ready || ready
+			p.Refs = append(p.Refs, ref)
+			return
+		}
+		p := facts.CoreDNSPod{IP: ip, Name: name, Source: source, Ready: ready, Current: true, Refs: []facts.Ref{ref}}
+		if node != "" {
+			p.Node, p.NodeSource = node, "kube"
+		}
+		byIP[ip] = len(c.CoreDNS)
+		c.CoreDNS = append(c.CoreDNS, p)
+	}
+	kube := false
+	for _, n := range b.nodes {
+		if n.Endpoints != nil {
+			for _, e := range n.Endpoints.Items {
+				if e.Name != "" && e.Name != "kube-dns" && !strings.HasPrefix(e.Name, "kube-dns-") && e.Service != "kube-dns" {
+					continue
+				}
+				kube = true
+				for _, a := range e.Addresses {
+					if a.IP.IsValid() {
+						add(a.IP.String(), a.TargetName, a.NodeName, "endpoints", a.Ready, refAt(n, bundle.KubeDNSEndpointsPath, a.Line))
+					}
+				}
+			}
+		}
+		if n.Pods != nil {
+			for _, p := range n.Pods.Pods {
+				if !p.PodIP.IsValid() || p.Phase == "Succeeded" || p.Phase == "Failed" {
+					continue
+				}
+				kube = true
+				line := p.PodIPLine
+				if line == 0 {
+					line = p.Line
+				}
+				add(p.PodIP.String(), p.Name, p.NodeName, "pods", p.Ready, refAt(n, bundle.KubeCoreDNSPodsPath, line))
+			}
+		}
+		if kube {
+			break // one bundle's kube data is the cluster's
+		}
+	}
+	if kube {
+		for i := range c.Nodes {
+			c.Nodes[i].Has[facts.HasKubeDNS] = true
+		}
+	}
+	// Real servers of the DNS Service: backends kube data does not list are stale.
+	for _, n := range c.Nodes {
+		for _, s := range n.DNSServices {
+			for _, r := range s.Reals {
+				if _, ok := byIP[r.IP]; ok || r.IP == "" {
+					if ok {
+						p := &c.CoreDNS[byIP[r.IP]]
+						if len(p.Refs) < 8 {
+							p.Refs = append(p.Refs, r.Ref)
+						}
+					}
+					continue
+				}
+				add(r.IP, "", "", "ipvs", false, r.Ref)
+				if kube {
+					p := &c.CoreDNS[byIP[r.IP]]
+					p.Current = false
+					p.StaleWhy = "not a kube-dns endpoint nor a running CoreDNS pod"
+				}
+			}
+		}
+	}
+	c.CoreDNSKnown = len(c.CoreDNS) > 0
+	// Where does each pod live? kube says so; else the node with a cali* route to
+	// it; else the node owning its block, which then proves a pod gone.
+	for i := range c.CoreDNS {
+		p := &c.CoreDNS[i]
+		if p.Node != "" {
+			continue
+		}
+		a, err := netip.ParseAddr(p.IP)
+		if err != nil {
+			continue
+		}
+		for _, n := range c.Nodes {
+			for _, r := range n.Routes {
+				if strings.HasPrefix(r.Dev, "cali") && r.Dst == netip.PrefixFrom(a, a.BitLen()).String() {
+					p.Node, p.NodeSource = n.Name, "route"
+				}
+			}
+		}
+		if p.Node != "" {
+			continue
+		}
+		for _, n := range c.Nodes {
+			for _, blk := range n.PodBlocks {
+				if bp, err := netip.ParsePrefix(blk); err == nil && bp.Contains(a) {
+					p.Node, p.NodeSource = n.Name, "block"
+					if n.Has[facts.HasRoutes] && !kube {
+						p.Current = false
+						p.StaleWhy = fmt.Sprintf("%s owns block %s but has no route to a pod with this address", n.Name, blk)
+					}
+				}
+			}
+		}
+	}
+	sort.SliceStable(c.CoreDNS, func(i, j int) bool { return c.CoreDNS[i].IP < c.CoreDNS[j].IP })
+}
+
+// encapsulation works out what each node's routes to other pod blocks use and
+// what the cluster is configured for; disagreement is "mixed".
+func (b *builder) encapsulation() {
+	c := b.c
+	nodeModes := map[string][]string{}
+	for i := range c.Nodes {
+		n := &c.Nodes[i]
+		own := map[string]bool{}
+		for _, blk := range n.PodBlocks {
+			own[blk] = true
+		}
+		seen := map[string]bool{}
+		for _, r := range n.Routes {
+			p, err := netip.ParsePrefix(r.Dst)
+			if err != nil || r.Default || r.Type != "unicast" || own[r.Dst] || !p.Addr().Is4() || p.Bits() == 32 && strings.HasPrefix(r.Dev, "cali") {
+				continue
+			}
+			mode := ""
+			switch {
+			case r.Dev == devIPIP:
+				mode = facts.EncapIPIP
+			case r.Dev == devVXLAN:
+				mode = facts.EncapVXLAN
+			case r.Via != "" && len(c.PodCIDRs) > 0 && b.inPodCIDR(p) && (r.Proto == "bird" || r.Proto == "80"):
+				mode = facts.EncapNone
+			}
+			if mode == "" || len(c.PodCIDRs) > 0 && !b.inPodCIDR(p) {
+				continue
+			}
+			if !seen[mode] {
+				seen[mode] = true
+				if n.EncapRef.File == "" {
+					n.EncapRef = r.Ref
+				}
+			}
+		}
+		switch {
+		case seen[facts.EncapIPIP] && seen[facts.EncapVXLAN]:
+			n.Encapsulation = facts.EncapMixed
+		case seen[facts.EncapIPIP]:
+			n.Encapsulation = facts.EncapIPIP
+		case seen[facts.EncapVXLAN]:
+			n.Encapsulation = facts.EncapVXLAN
+		case seen[facts.EncapNone]:
+			n.Encapsulation = facts.EncapNone
+		default:
+			n.Encapsulation = facts.EncapUnknown
+		}
+		if n.Encapsulation != facts.EncapUnknown {
+			nodeModes[n.Encapsulation] = append(nodeModes[n.Encapsulation], n.Name)
+		}
+		if n.TunnelDevice == "" || n.Encapsulation == facts.EncapVXLAN && n.TunnelDevice != devVXLAN {
+			switch n.Encapsulation {
+			case facts.EncapIPIP:
+				n.TunnelDevice = devIPIP
+			case facts.EncapVXLAN:
+				n.TunnelDevice = devVXLAN
+			}
+			n.TunnelAddr = linkAddr(n.Links, n.TunnelDevice)
+		}
+	}
+
+	poolModes := map[string]bool{}
+	for _, p := range c.Pools {
+		pp, err := netip.ParsePrefix(p.CIDR)
+		if p.Disabled || err != nil || !pp.Addr().Is4() || p.Encapsulation == "" {
+			continue
+		}
+		poolModes[p.Encapsulation] = true
+	}
+	tunnels := func(m map[string][]string) []string {
+		var out []string
+		for _, k := range []string{facts.EncapIPIP, facts.EncapVXLAN, facts.EncapMixed} {
+			if len(m[k]) > 0 {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	nodeTunnels := tunnels(nodeModes)
+	describe := func() string {
+		var parts []string
+		for _, k := range []string{facts.EncapIPIP, facts.EncapVXLAN, facts.EncapMixed, facts.EncapNone} {
+			if len(nodeModes[k]) > 0 {
+				parts = append(parts, fmt.Sprintf("%s on %s", k, strings.Join(nodeModes[k], ", ")))
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	switch {
+	case len(nodeTunnels) > 1 || len(nodeModes[facts.EncapMixed]) > 0:
+		c.Encapsulation = facts.EncapMixed
+		c.EncapsulationWhy = "routes disagree: " + describe()
+	case len(poolModes) > 1:
+		c.Encapsulation = facts.EncapMixed
+		c.EncapsulationWhy = "IP pools use different encapsulations"
+	case len(poolModes) == 1:
+		for m := range poolModes {
+			c.Encapsulation = m
+		}
+		c.EncapsulationWhy = "IP pool"
+		if len(nodeTunnels) == 1 && nodeTunnels[0] != c.Encapsulation && c.Encapsulation != facts.EncapNone {
+			c.EncapsulationWhy = fmt.Sprintf("IP pool says %s but routes use %s", c.Encapsulation, describe())
+			c.Encapsulation = facts.EncapMixed
+		}
+	case len(nodeTunnels) == 1:
+		c.Encapsulation = nodeTunnels[0]
+		c.EncapsulationWhy = "routes: " + describe()
+	case len(nodeModes[facts.EncapNone]) > 0:
+		c.Encapsulation = facts.EncapNone
+		c.EncapsulationWhy = "routes: " + describe()
+	default:
+		c.Encapsulation = facts.EncapUnknown
+		for _, n := range c.Nodes {
+			ipip, vx := n.Calico.Env["CALICO_IPV4POOL_IPIP"].Value, n.Calico.Env["CALICO_IPV4POOL_VXLAN"].Value
+			switch {
+			case isOn(ipip) && !isOn(vx):
+				c.Encapsulation, c.EncapsulationWhy = facts.EncapIPIP, "calico-node env CALICO_IPV4POOL_IPIP"
+			case isOn(vx) && !isOn(ipip):
+				c.Encapsulation, c.EncapsulationWhy = facts.EncapVXLAN, "calico-node env CALICO_IPV4POOL_VXLAN"
+			default:
+				continue
+			}
+			break
+		}
+	}
+}
+
+func isOn(mode string) bool {
+	m := strings.ToLower(strings.TrimSpace(mode))
+	return m == "always" || m == "crosssubnet" || m == "cross-subnet"
+}
+
+func linkAddr(links []facts.Link, name string) string {
+	for _, l := range links {
+		if l.Name != name {
+			continue
+		}
+		for _, a := range l.Addrs {
+			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+				return p.Addr().String()
+			}
+		}
+	}
+	return ""
+}
+
+func (b *builder) kubeProxy() {
+	var mode, source string
+	var ref facts.Ref
+	for _, n := range b.nodes {
+		if n.KubeProxy != nil {
+			mode, source = n.KubeProxy.Mode, "configmap"
+			if !n.KubeProxy.ModeSet || mode == "" {
+				mode = "iptables" // kube-proxy's default on Linux
+			}
+			ref = refAt(n, bundle.KubeProxyConfigPath, n.KubeProxy.ModeLine)
+			break
+		}
+	}
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		if mode != "" {
+			n.KubeProxyMode, n.KubeProxyModeSource, n.KubeProxyModeRef = mode, source, ref
+			n.Has[facts.HasKubeProxy] = true
+			continue
+		}
+		// Without the ConfigMap, IPVS services on the node mean IPVS mode.
+		if len(n.IPVS) > 0 {
+			n.KubeProxyMode, n.KubeProxyModeSource = "ipvs", "inferred-ipvs"
+			n.KubeProxyModeRef = n.IPVS[0].Ref
+		}
+	}
+}
+
+func (b *builder) iptables() {
+	for i, ln := range b.nodes {
+		n := &b.c.Nodes[i]
+		t := ln.IPTables
+		if t == nil {
+			continue
+		}
+		n.IPTables.HasKubeChains = t.HasKubeProxyRules()
+		n.IPTables.HasCalicoChains = t.HasCalicoRules()
+		if a, err := netip.ParseAddr(b.c.DNSServiceIP); err == nil {
+			for _, r := range t.ServiceRules(a) {
+				n.IPTables.DNSServiceRules = append(n.IPTables.DNSServiceRules, ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line))
+			}
+		}
+		for _, r := range t.CalicoIPIPRules() {
+			if r.Kind != "ipip" {
+				continue
+			}
+			fr := ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line)
+			switch r.Action {
+			case "ACCEPT":
+				n.IPTables.IPIPAccept = append(n.IPTables.IPIPAccept, fr)
+			case "DROP":
+				n.IPTables.IPIPDrop = append(n.IPTables.IPIPDrop, fr)
+			}
+		}
+		if ch, ok := t.Chain("filter", "FORWARD"); ok {
+			n.IPTables.ForwardPolicy = ch.Policy
+		}
+		if ln.IPSet != nil {
+			if s := ln.IPSet.Get("cali40all-hosts-net"); s != nil {
+				n.IPTables.AllHostsNetKnown = s.Complete()
+				for _, m := range s.Members {
+					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
+				}
+			}
+		}
+	}
+}
+
+func ruleFact(n *load.Node, chain, target string, pkts, bytes int, comment string, line int) facts.Rule {
+	return facts.Rule{Chain: chain, Target: target, Packets: pkts, Bytes: bytes, Comment: comment, Ref: refAt(n, bundle.IPTablesSavePath, line)}
+}

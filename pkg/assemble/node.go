@@ -1,0 +1,435 @@
+package assemble
+
+import (
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/load"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iplink"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iproute"
+)
+
+// Tunnel device names Calico creates.
+const (
+	devIPIP  = "tunl0"
+	devVXLAN = "vxlan.calico"
+)
+
+// refAt builds the evidence for a line of one of n's files.
+func refAt(n *load.Node, file string, line int) facts.Ref {
+	return facts.Ref{Node: n.Name, File: file, Line: line, Text: n.Line(file, line)}
+}
+
+// nodeFacts turns what one bundle says about its own node into facts. Cross-node
+// inferences come later, in Build.
+func nodeFacts(n *load.Node) facts.Node {
+	f := facts.Node{
+		Name:    n.Name,
+		Bundle:  n.Bundle.Path,
+		Has:     map[string]bool{},
+		Ethtool: map[string]facts.Ethtool{},
+		Sysctl:  map[string]facts.Value{},
+		Calico:  facts.Calico{Env: map[string]facts.Value{}},
+	}
+	has := func(key string, ok bool) {
+		if ok {
+			f.Has[key] = true
+		}
+	}
+	has(facts.HasIPVS, n.IPVS != nil)
+	has(facts.HasRoutes, n.Routes != nil || n.RoutesAll != nil)
+	has(facts.HasLinks, n.Link != nil || n.Addr != nil)
+	has(facts.HasAddrs, n.Addr != nil)
+	has(facts.HasEthtool, len(n.Ethtool) > 0)
+	has(facts.HasSysctl, n.Sysctl != nil)
+	has(facts.HasCalicoEnv, n.CalicoEnv != nil || n.DaemonSet != nil)
+	has(facts.HasCalicoLog, n.CalicoLog != nil)
+	has(facts.HasBird, n.Bird != nil)
+	has(facts.HasIPTables, n.IPTables != nil)
+	has(facts.HasNFT, n.NFT != nil)
+	has(facts.HasIPSet, n.IPSet != nil)
+	has(facts.HasKernel, n.Uname != nil && n.Uname.Release != "")
+	has(facts.HasRouteGet, n.RouteGet != nil)
+	has(facts.HasNeigh, n.Neigh != nil)
+	has(facts.HasFDB, n.FDB != nil)
+	has(facts.HasConntrack, n.Conntrack != nil)
+	has(facts.HasResolv, n.Resolv != nil)
+
+	f.Links = linkFacts(n)
+	f.IPs = nodeIPs(f.Links)
+	f.Routes = routeFacts(n)
+	f.RouteGets = routeGetFacts(n)
+	f.IPVS = ipvsFacts(n)
+	for iface, r := range n.Ethtool {
+		file := bundle.EthtoolDir + "/" + iface + ".txt"
+		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.Ref{Node: n.Name, File: file}}
+		for _, ft := range r.Features {
+			e.Features[ft.Name] = facts.Feature{On: ft.On, Fixed: ft.Fixed, Ref: refAt(n, file, ft.Line)}
+		}
+		f.Ethtool[iface] = e
+	}
+	if n.Sysctl != nil {
+		for k, v := range n.Sysctl.Values {
+			f.Sysctl[k] = facts.Value{Value: v.Value, Ref: refAt(n, bundle.SysctlPath, v.Line)}
+		}
+	}
+	if u := n.Uname; u != nil && u.Release != "" {
+		f.Kernel = facts.Kernel{Known: true, Release: u.Release, Major: u.Major, Minor: u.Minor, Ref: refAt(n, bundle.UnamePath, u.Line)}
+	}
+	calicoFacts(n, &f)
+	if n.Bird != nil {
+		for _, p := range n.Bird.Protocols {
+			if p.Proto != "BGP" {
+				continue
+			}
+			peer := ""
+			if p.PeerAddr.IsValid() {
+				peer = p.PeerAddr.String()
+			}
+			f.BGPPeers = append(f.BGPPeers, facts.BGPPeer{
+				Name: p.Name, PeerIP: peer, State: p.State, Info: p.Info,
+				Established: p.Established(), Ref: refAt(n, bundle.BirdProtocolsPath, p.Line),
+			})
+		}
+	}
+	if n.Resolv != nil {
+		for _, e := range n.Resolv.Nameservers {
+			f.Resolv.Nameservers = append(f.Resolv.Nameservers, e.Addr.String())
+		}
+		f.Resolv.Ref = facts.Ref{Node: n.Name, File: bundle.ResolvConfPath}
+	}
+	if n.Conntrack != nil {
+		f.Conntrack = map[string]int{}
+		for k, v := range n.Conntrack.Total {
+			f.Conntrack[k] = int(v)
+		}
+	}
+	f.TunnelAddr, f.TunnelDevice = tunnelAddr(f.Links)
+	return f
+}
+
+// linkFacts joins `ip -d link` (kinds, tunnel details) and `ip addr` (addresses)
+// by interface name; each keeps pointing at its own file.
+func linkFacts(n *load.Node) []facts.Link {
+	var out []facts.Link
+	index := map[string]int{}
+	add := func(l iplink.Link, file string) {
+		if i, ok := index[l.Name]; ok {
+			fl := &out[i]
+			if fl.Kind == "" || fl.Kind == "ether" {
+				if k := linkKind(l); k != "" && k != "ether" {
+					fl.Kind = k
+				}
+			}
+			if fl.MTU == 0 {
+				fl.MTU = l.MTU
+			}
+			addAddrs(n, fl, l, file)
+			return
+		}
+		fl := facts.Link{
+			Name: l.Name, Index: l.Index, Kind: linkKind(l), MTU: l.MTU, Up: l.Up(),
+			State: l.State, Flags: l.Flags, Master: l.Master, Ref: refAt(n, file, l.Line),
+		}
+		if v := l.VXLAN; v != nil {
+			fl.VXLANID = int(v.ID)
+			if v.Local.IsValid() {
+				fl.VXLANLocal = v.Local.String()
+			}
+			fl.VXLANPort = v.DstPort
+			fl.VXLANDev = v.Dev
+		}
+		if t := l.IPIP; t != nil {
+			if t.Local.IsValid() && !t.Local.IsUnspecified() {
+				fl.TunnelLocal = t.Local.String()
+			}
+			if t.Remote.IsValid() && !t.Remote.IsUnspecified() {
+				fl.TunnelRemote = t.Remote.String()
+			}
+		}
+		addAddrs(n, &fl, l, file)
+		index[l.Name] = len(out)
+		out = append(out, fl)
+	}
+	if n.Link != nil {
+		for _, l := range n.Link.Links {
+			if l.Netns == "" {
+				add(l, bundle.IPLinkPath)
+			}
+		}
+	}
+	if n.Addr != nil {
+		for _, l := range n.Addr.Links {
+			if l.Netns == "" {
+				add(l, bundle.IPAddrPath)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Index < out[j].Index })
+	return out
+}
+
+func addAddrs(n *load.Node, fl *facts.Link, l iplink.Link, file string) {
+	for _, a := range l.Addrs {
+		if !a.Prefix.IsValid() {
+			continue
+		}
+		s := a.Prefix.String()
+		dup := false
+		for _, have := range fl.Addrs {
+			if have == s {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			continue
+		}
+		fl.Addrs = append(fl.Addrs, s)
+		fl.AddrRefs = append(fl.AddrRefs, refAt(n, file, a.Line))
+	}
+}
+
+// linkKind names what a link is, from `-d` details when present, else from its
+// link type and Calico's naming.
+func linkKind(l iplink.Link) string {
+	if l.Kind != "" {
+		return l.Kind
+	}
+	switch {
+	case l.LinkType == "ipip":
+		return "ipip"
+	case l.LinkType == "loopback":
+		return "loopback"
+	case l.Name == devVXLAN || strings.HasPrefix(l.Name, "vxlan"):
+		return "vxlan"
+	case strings.HasPrefix(l.Name, "cali"):
+		return "veth"
+	case l.Name == "kube-ipvs0":
+		return "dummy"
+	}
+	return l.LinkType
+}
+
+// internalLink says whether a link's addresses are not the node's own: the
+// tunnel devices carry pod-block addresses, kube-ipvs0 every Service IP.
+func internalLink(l facts.Link) bool {
+	switch {
+	case l.Kind == "loopback", l.Name == "lo", l.Name == devIPIP, l.Name == devVXLAN,
+		strings.HasPrefix(l.Name, "vxlan-v6.calico"), strings.HasPrefix(l.Name, "cali"),
+		strings.HasPrefix(l.Name, "kube-ipvs"), strings.HasPrefix(l.Name, "nodelocaldns"),
+		l.Kind == "ipip", l.Kind == "vxlan" && strings.Contains(l.Name, "calico"):
+		return true
+	}
+	return false
+}
+
+// nodeIPs lists the node's own global IPv4 and IPv6 addresses.
+func nodeIPs(links []facts.Link) []string {
+	var ips []string
+	for _, l := range links {
+		if internalLink(l) {
+			continue
+		}
+		for _, a := range l.Addrs {
+			p, err := netip.ParsePrefix(a)
+			if err != nil || !p.Addr().IsGlobalUnicast() {
+				continue
+			}
+			ips = append(ips, p.Addr().String())
+		}
+	}
+	return ips
+}
+
+func tunnelAddr(links []facts.Link) (addr, dev string) {
+	for _, want := range []string{devIPIP, devVXLAN} {
+		for _, l := range links {
+			if l.Name != want {
+				continue
+			}
+			for _, a := range l.Addrs {
+				if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() {
+					return p.Addr().String(), l.Name
+				}
+			}
+		}
+	}
+	return "", ""
+}
+
+func routeFacts(n *load.Node) []facts.Route {
+	file, res := bundle.IPRoutePath, n.Routes
+	if res == nil && n.RoutesAll != nil {
+		file, res = bundle.IPRouteAllPath, n.RoutesAll
+	}
+	if res == nil {
+		return nil
+	}
+	out := make([]facts.Route, 0, len(res.Routes))
+	for _, r := range res.Routes {
+		if file == bundle.IPRouteAllPath && r.Table != "" && r.Table != "main" && r.Table != "254" {
+			continue
+		}
+		out = append(out, routeFact(n, file, r))
+	}
+	return out
+}
+
+func routeFact(n *load.Node, file string, r iproute.Route) facts.Route {
+	fr := facts.Route{
+		Type: r.Type, Default: r.Default, Dev: r.Dev, Proto: r.Proto, Scope: r.Scope,
+		Metric: r.Metric, Ref: refAt(n, file, r.Line),
+	}
+	if fr.Type == "" {
+		fr.Type = "unicast"
+	}
+	if r.Dst.IsValid() {
+		fr.Dst = r.Dst.String()
+	}
+	if r.Via.IsValid() {
+		fr.Via = r.Via.String()
+	}
+	if r.Src.IsValid() {
+		fr.Src = r.Src.String()
+	}
+	for _, fl := range r.Flags {
+		switch fl {
+		case "onlink":
+			fr.Onlink = true
+		case "linkdown":
+			fr.Linkdown = true
+		}
+	}
+	for _, nh := range r.Nexthops {
+		fn := facts.Nexthop{Dev: nh.Dev, Weight: nh.Weight}
+		if nh.Via.IsValid() {
+			fn.Via = nh.Via.String()
+		}
+		for _, fl := range nh.Flags {
+			if fl == "onlink" {
+				fn.Onlink = true
+			}
+		}
+		fr.Nexthops = append(fr.Nexthops, fn)
+	}
+	return fr
+}
+
+func routeGetFacts(n *load.Node) []facts.RouteGet {
+	if n.RouteGet == nil {
+		return nil
+	}
+	var out []facts.RouteGet
+	for _, g := range n.RouteGet.Gets {
+		fg := facts.RouteGet{Err: g.Err, Ref: refAt(n, bundle.RouteGetPath, g.Line)}
+		if g.Query.IsValid() {
+			fg.Query = g.Query.String()
+		}
+		if g.Route != nil {
+			fg.Found = true
+			fg.Route = routeFact(n, bundle.RouteGetPath, *g.Route)
+		}
+		out = append(out, fg)
+	}
+	return out
+}
+
+func ipvsFacts(n *load.Node) []facts.IPVSService {
+	if n.IPVS == nil {
+		return nil
+	}
+	out := make([]facts.IPVSService, 0, len(n.IPVS.Services))
+	for _, s := range n.IPVS.Services {
+		fs := facts.IPVSService{
+			Proto: s.Proto, Scheduler: s.Scheduler, Persistent: s.Persistent,
+			Ref: refAt(n, bundle.IPVSPath, s.Line),
+		}
+		if s.Addr.IsValid() {
+			fs.VIP = s.Addr.Addr().String()
+			fs.Port = int(s.Addr.Port())
+		}
+		for _, r := range s.Reals {
+			fr := facts.IPVSReal{
+				Forward: r.Forward, Weight: r.Weight, ActiveConn: int(r.ActiveConn), InActConn: int(r.InActConn),
+				Ref: refAt(n, bundle.IPVSPath, r.Line),
+			}
+			if r.Addr.IsValid() {
+				fr.IP = r.Addr.Addr().String()
+				fr.Port = int(r.Addr.Port())
+			}
+			fs.Reals = append(fs.Reals, fr)
+		}
+		out = append(out, fs)
+	}
+	return out
+}
+
+// calicoFacts records calico-node's configuration and what its log says.
+func calicoFacts(n *load.Node, f *facts.Node) {
+	c := &f.Calico
+	switch {
+	case n.CalicoEnv != nil:
+		c.EnvSource = "container"
+		for _, v := range n.CalicoEnv.Vars {
+			c.Env[v.Name] = facts.Value{Value: v.Value, Ref: refAt(n, bundle.CalicoEnvPath, v.Line)}
+		}
+	case n.DaemonSet != nil:
+		c.EnvSource = "daemonset"
+		for _, v := range n.DaemonSet.Env {
+			val := v.Value
+			if v.IsRef {
+				if r, _, ok := n.DaemonSet.Resolve(v.Name); ok {
+					val = r
+				} else {
+					continue // a value we cannot know is not a value
+				}
+			}
+			c.Env[v.Name] = facts.Value{Value: val, Ref: refAt(n, bundle.CalicoDaemonSetPath, v.Line)}
+		}
+	}
+	if c.EnvSource != "" {
+		if v, ok := c.Env["IP_AUTODETECTION_METHOD"]; ok && strings.TrimSpace(v.Value) != "" {
+			c.AutodetectMethod = strings.TrimSpace(v.Value)
+			c.AutodetectRef = v.Ref
+		} else {
+			c.AutodetectMethod = "first-found"
+		}
+		if ip, ok := c.Env["IP"]; ok {
+			val := strings.TrimSpace(ip.Value)
+			if val != "" && val != "autodetect" && val != "none" {
+				c.AutodetectMethod = "ip=" + val
+				c.AutodetectRef = ip.Ref
+			}
+		}
+	}
+	if lg := n.CalicoLog; lg != nil {
+		for _, a := range lg.Autodetect {
+			if a.Version != 4 && a.Version != 0 {
+				continue
+			}
+			c.LogIface = a.Interface
+			if a.Addr.IsValid() {
+				c.LogIP = a.Addr.Addr().String()
+			}
+			c.LogRef = refAt(n, bundle.CalicoNodeLogPath, a.Line)
+		}
+		for _, e := range lg.Errors {
+			c.Errors = append(c.Errors, facts.LogEvent{Level: e.Level, Msg: e.Msg, Ref: refAt(n, bundle.CalicoNodeLogPath, e.Line)})
+		}
+		if e := lg.RPFLoose; e != nil && e.Value != "ignored" {
+			c.RPFLooseLogged = true
+			c.RPFLooseRef = refAt(n, bundle.CalicoNodeLogPath, e.Line)
+		}
+	}
+}
+
+// atoi parses a decimal, 0 on failure.
+func atoi(s string) int {
+	v, _ := strconv.Atoi(strings.TrimSpace(s))
+	return v
+}
