@@ -338,4 +338,3 @@ func matchAny(res []*regexp.Regexp, s string) bool {
 	}
 	return false
 }
-
