@@ -44,6 +44,7 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.encapsulation()
 	b.kubeProxy()
 	b.iptables()
+	b.nft()
 	b.peerFacing()
 	b.sendAddress()
 	b.autodetect()
@@ -668,6 +669,9 @@ func (b *builder) iptables() {
 				n.IPTables.IPIPDrop = append(n.IPTables.IPIPDrop, fr)
 			}
 		}
+		if !n.Has[facts.HasKubeProxy] && n.KubeProxyMode == "" && n.IPTables.HasKubeChains {
+			n.KubeProxyMode, n.KubeProxyModeSource = "iptables", "inferred-iptables"
+		}
 		if ch, ok := t.Chain("filter", "FORWARD"); ok {
 			n.IPTables.ForwardPolicy = ch.Policy
 		}
@@ -678,6 +682,28 @@ func (b *builder) iptables() {
 					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
 				}
 			}
+		}
+	}
+}
+
+func (b *builder) nft() {
+	a, err := netip.ParseAddr(b.c.DNSServiceIP)
+	for i, ln := range b.nodes {
+		if ln.NFT == nil {
+			continue
+		}
+		n := &b.c.Nodes[i]
+		n.NFT.HasKubeProxyTable = ln.NFT.HasKubeProxyTable()
+		if err != nil {
+			continue
+		}
+		for _, s := range ln.NFT.ServiceIPs() {
+			if s.Addr == a {
+				n.NFT.DNSServiceEntries = append(n.NFT.DNSServiceEntries, refAt(ln, bundle.NFTRulesetPath, s.Line))
+			}
+		}
+		if !n.Has[facts.HasKubeProxy] && n.KubeProxyMode == "" && n.NFT.HasKubeProxyTable {
+			n.KubeProxyMode, n.KubeProxyModeSource = "nftables", "inferred-nftables"
 		}
 	}
 }

@@ -58,7 +58,7 @@ func (b *builder) peerFacing() {
 			}
 		}
 		if best != "" {
-			n.PeerFacingIP, n.PeerFacingRefs = best, votes[best]
+			n.PeerFacingIP, n.PeerFacingRefs, n.PeerFacingSource = best, votes[best], "routes"
 			continue
 		}
 		for _, k := range c.KubeNodes {
@@ -66,6 +66,7 @@ func (b *builder) peerFacing() {
 				if p, err := netip.ParsePrefix(k.CalicoIP); err == nil {
 					n.PeerFacingIP = p.Addr().String()
 					n.PeerFacingRefs = []facts.Ref{k.Ref}
+					n.PeerFacingSource = "annotation"
 				}
 			}
 		}
@@ -99,6 +100,11 @@ func (b *builder) vtep(j int, tunnelIP string) string {
 // the outer destination, a peer's next hop.
 func (b *builder) sendAddress() {
 	c := b.c
+	defer func() {
+		for i := range c.Nodes {
+			b.uplink(&c.Nodes[i])
+		}
+	}()
 	for i := range c.Nodes {
 		n := &c.Nodes[i]
 		if l, ok := celext.LinkNamed(n, devVXLAN); ok && n.Encapsulation == facts.EncapVXLAN && l.VXLANLocal != "" {
@@ -337,4 +343,18 @@ func matchAny(res []*regexp.Regexp, s string) bool {
 		}
 	}
 	return false
+}
+
+// uplink names the interface a node talks to its peers through.
+func (b *builder) uplink(n *facts.Node) {
+	if n.SendIface != "" {
+		n.Uplink = n.SendIface
+		return
+	}
+	for _, r := range n.Routes {
+		if r.Default && r.Dev != "" {
+			n.Uplink = r.Dev
+			return
+		}
+	}
 }

@@ -173,6 +173,7 @@ type Node struct {
 	KubeProxyModeRef    Ref    `json:"kubeProxyModeRef"`
 
 	IPTables IPTables `json:"iptables"`
+	NFT      NFT      `json:"nft"`
 
 	// Overlay: what the node's own bundle says about its part of the pod network.
 	// PodBlocks are the blocks this node owns (blackhole ... proto bird, or the
@@ -192,11 +193,17 @@ type Node struct {
 	// the peer routes that say so.
 	PeerFacingIP   string `json:"peerFacingIP"`
 	PeerFacingRefs []Ref  `json:"peerFacingRefs"`
+	// PeerFacingSource: "routes" (peers' routes say so) or "annotation"
+	// (Calico's projectcalico.org/IPv4Address, when no peer bundle tells).
+	PeerFacingSource string `json:"peerFacingSource"`
 	// SendIP/SendIface: the address and uplink the node's tunnel packets leave
 	// from (source of its route toward a peer; vxlan.calico's local address).
 	SendIP    string `json:"sendIP"`
 	SendIface string `json:"sendIface"`
 	SendRef   Ref    `json:"sendRef"`
+	// Uplink is the interface the node talks to its peers through: SendIface,
+	// else the device of its default route.
+	Uplink string `json:"uplink"`
 
 	Captures []Capture `json:"captures"`
 
@@ -372,6 +379,13 @@ type IPTables struct {
 	ForwardPolicy    string   `json:"forwardPolicy"`
 }
 
+// NFT is what `nft list ruleset` says about kube-proxy's nftables mode.
+type NFT struct {
+	HasKubeProxyTable bool `json:"hasKubeProxyTable"`
+	// DNSServiceEntries: elements of kube-proxy's service-ips map for the DNS IP.
+	DNSServiceEntries []Ref `json:"dnsServiceEntries"`
+}
+
 // Rule is one iptables rule with its counters.
 type Rule struct {
 	Chain   string `json:"chain"`
@@ -382,10 +396,51 @@ type Rule struct {
 	Ref     Ref    `json:"ref"`
 }
 
-// Capture is the summary of one packet capture (filled by the capture issue).
+// Capture is the summary of one packet capture of the node (pcap/IFNAME.pcap).
+// Times are Unix milliseconds of the node's clock.
 type Capture struct {
-	File  string `json:"file"`
-	Iface string `json:"iface"`
+	File    string `json:"file"`
+	Iface   string `json:"iface"`
+	StartMs int    `json:"startMs"`
+	EndMs   int    `json:"endMs"`
+	Packets int    `json:"packets"`
+	// Tunnels: encapsulated traffic by outer source, destination and protocol.
+	Tunnels []TunnelFlow `json:"tunnels"`
+	// DNS: queries and answers by server address (inside tunnels too).
+	DNS  []DNSServer `json:"dns"`
+	ICMP []ICMPError `json:"icmp"`
+	Ref  Ref         `json:"ref"`
+}
+
+// TunnelFlow is IPIP or VXLAN traffic between two outer addresses.
+type TunnelFlow struct {
+	Src     string `json:"src"`
+	Dst     string `json:"dst"`
+	Encap   string `json:"encap"` // ipip, vxlan
+	Packets int    `json:"packets"`
+	Bytes   int    `json:"bytes"`
+	FirstMs int    `json:"firstMs"`
+	LastMs  int    `json:"lastMs"`
+	Ref     Ref    `json:"ref"` // the first packet
+}
+
+// DNSServer counts DNS transactions with one server.
+type DNSServer struct {
+	Server     string `json:"server"`
+	Queries    int    `json:"queries"`
+	Answered   int    `json:"answered"`
+	Unanswered int    `json:"unanswered"`
+	Ref        Ref    `json:"ref"` // the first unanswered query, else the first query
+}
+
+// ICMPError is an ICMP error seen in a capture.
+type ICMPError struct {
+	Type  string `json:"type"` // frag-needed, port-unreachable, ...
+	Src   string `json:"src"`
+	Dst   string `json:"dst"`
+	MTU   int    `json:"mtu"`
+	Count int    `json:"count"`
+	Ref   Ref    `json:"ref"`
 }
 
 // Resolv is the node's /etc/resolv.conf.

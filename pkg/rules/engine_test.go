@@ -459,10 +459,10 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
 			for _, f := range e.Eval(&facts.Cluster{DNSServiceIP: tc.dnsIP, Nodes: []facts.Node{tc.node}}) {
-				got = append(got, f.Severity+": "+f.Message)
 				if f.Rule != "ipvs-dns-vip-missing" {
-					t.Errorf("unexpected rule %s: %s", f.Rule, f.Message)
+					continue // the pack's other rules have their own tests
 				}
+				got = append(got, f.Severity+": "+f.Message)
 				if !f.Insufficient && (len(f.Evidence) != 1 || f.Evidence[0] != (facts.Ref{Node: "n", File: "ipvs/ipvsadm-Ln.txt"})) {
 					t.Errorf("evidence %v", f.Evidence)
 				}

@@ -40,7 +40,7 @@ func NeedsKeys() []string {
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
 	"id", "title", "stage", "severity", "severityExpr", "scope", "needs", "foreach",
-	"variables", "match", "message", "evidence", "peer", "insufficient", "remediation",
+	"variables", "match", "message", "evidence", "peer", "insufficient", "explains", "remediation",
 }
 
 var (
@@ -50,12 +50,15 @@ var (
 
 // Rule is one compiled rule file.
 type Rule struct {
-	ID          string
-	Title       string
-	Stage       string
-	Severity    string // the default; severityExpr may override it per match
-	Scope       string
-	Needs       []string
+	ID       string
+	Title    string
+	Stage    string
+	Severity string // the default; severityExpr may override it per match
+	Scope    string
+	Needs    []string
+	// Explains lists rule ids whose findings on the same node (or its peer)
+	// follow from this rule's: the root-cause pass marks them consequences.
+	Explains    []string
 	Remediation string
 	// File is the file as labelled when loaded ("rules/x.yaml"), Line the line
 	// of its `id:` key.
@@ -178,6 +181,20 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 				continue
 			}
 			r.Needs = append(r.Needs, it.Value)
+		}
+	}
+
+	if v := fields["explains"]; v != nil {
+		items, err := stringList(src, "explains", v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, it := range items {
+			if !idPattern.MatchString(it.Value) {
+				errs = append(errs, src.errNode(it, "explains: %q is not a rule id", it.Value))
+				continue
+			}
+			r.Explains = append(r.Explains, it.Value)
 		}
 	}
 

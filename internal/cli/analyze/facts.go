@@ -12,7 +12,6 @@ import (
 
 type factsOptions struct {
 	*globalOptions
-	dnsServiceIP string
 }
 
 // newCmdFacts prints the cluster model rules read: what a rule author needs to
@@ -35,6 +34,5 @@ func newCmdFacts(g *globalOptions, stdout io.Writer) *cobra.Command {
 			return enc.Encode(c)
 		},
 	}
-	cmd.Flags().StringVar(&o.dnsServiceIP, "dns-service-ip", "", "the cluster DNS Service IP (default: inferred from the bundles, else 10.96.0.10)")
 	return cmd
 }

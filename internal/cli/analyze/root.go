@@ -15,6 +15,8 @@ import (
 type globalOptions struct {
 	maxBundleSize int64
 	maxEntries    int
+	ruleDirs      []string
+	dnsServiceIP  string
 }
 
 func (g *globalOptions) bundleOptions() bundle.Options {
@@ -42,18 +44,38 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // NewCmdRoot builds the command tree.
 func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
 	g := &globalOptions{}
+	o := &reportOptions{globalOptions: g}
 	root := &cobra.Command{
-		Use:           "analyze BUNDLE...",
-		Short:         "Explain why pods cannot resolve names, from podnetdiag bundles",
+		Use:   "analyze BUNDLE...",
+		Short: "Explain why pods cannot resolve names, from podnetdiag bundles",
+		Long: `Analyze reads the bundles of one or more nodes of a cluster (.tgz, .tar, a
+directory, or a .txtar scenario), joins them into one cluster view, applies the
+rule pack and reports, in the runbook's order, what is broken, where, the
+evidence (bundle file and line) and the fix.
+
+Exit status: 0 when nothing at or above --fail-on was found, 1 when something
+was, 2 when a bundle or a rule file cannot be used.`,
+		Example: `  analyze node-a.tgz node-b.tgz node-c/
+  analyze -o markdown --dns-service-ip 10.233.0.3 bundles/*.tgz > ticket.md
+  analyze --fail-on warning -o json testdata/bundles/ipip-healthy.txtar`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return inputError(fmt.Errorf("no bundle given; see analyze --help"))
+			}
+			return reportRun(o, args, stdout)
+		},
 	}
+	o.addFlags(root)
 	root.PersistentFlags().Int64Var(&g.maxBundleSize, "max-bundle-size", bundle.DefaultMaxTotalSize,
 		"refuse an archive whose unpacked size exceeds this many bytes")
 	root.PersistentFlags().IntVar(&g.maxEntries, "max-entries", bundle.DefaultMaxEntries,
 		"refuse an archive with more entries than this")
+	root.PersistentFlags().StringArrayVar(&g.ruleDirs, "rules", nil, "a folder of extra rule files (<id>.yaml) to load with the built-in pack; repeatable")
+	root.PersistentFlags().StringVar(&g.dnsServiceIP, "dns-service-ip", "", "the cluster DNS Service IP (default: inferred from the bundles, else 10.96.0.10)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return inputError(err) })
-	root.AddCommand(newCmdInspect(g, stdout), newCmdFacts(g, stdout))
+	root.AddCommand(newCmdInspect(g, stdout), newCmdFacts(g, stdout), newCmdRules(g, stdout))
 	return root
 }

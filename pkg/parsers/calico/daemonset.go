@@ -327,9 +327,8 @@ func imageVersion(image string) string {
 
 // ParseEnv reads the calico-node container's environment as `NAME=value` lines
 // (`env`, `export -p`, or /proc/PID/environ whose NUL separators count as line
-// ends). A line
-// that does not start a variable continues the previous value: a multi-line value
-// printed by env. The result has Env only.
+// ends). A line that does not start a variable continues the previous value: a
+// multi-line value printed by env. The result has Env only.
 func ParseEnv(data []byte) (*DaemonSet, []diag.Diagnostic) {
 	var ds diag.List
 	res := &DaemonSet{ConfigMaps: map[string]*ConfigMap{}}
@@ -340,6 +339,15 @@ func ParseEnv(data []byte) (*DaemonSet, []diag.Diagnostic) {
 	if lines.Binary(data) {
 		ds.Addf(diag.Error, 0, "binary content, not NAME=value lines")
 		return res, ds
+	}
+	// Continuation lines are collected and joined once: appending to the value
+	// line by line would be quadratic on a long multi-line value.
+	var cont []string
+	flush := func() {
+		if n := len(res.Env); n > 0 && len(cont) > 0 {
+			res.Env[n-1].Value += "\n" + strings.Join(cont, "\n")
+		}
+		cont = cont[:0]
 	}
 	sc := lines.New(data)
 	for sc.Next() {
@@ -353,8 +361,8 @@ func ParseEnv(data []byte) (*DaemonSet, []diag.Diagnostic) {
 		}
 		name, val, ok := strings.Cut(rest, "=")
 		if !ok || !envName(name) {
-			if n := len(res.Env); n > 0 {
-				res.Env[n-1].Value += "\n" + sc.Text()
+			if len(res.Env) > 0 {
+				cont = append(cont, sc.Text())
 				continue
 			}
 			ds.Warnf(sc.Num(), "not a NAME=value line: skipped")
@@ -363,8 +371,10 @@ func ParseEnv(data []byte) (*DaemonSet, []diag.Diagnostic) {
 		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
 			val = val[1 : len(val)-1]
 		}
+		flush()
 		res.Env = append(res.Env, EnvVar{Name: name, Value: val, Line: sc.Num()})
 	}
+	flush()
 	if len(res.Env) == 0 && len(ds) == 0 {
 		ds.Addf(diag.Error, 0, "no NAME=value line")
 	}

@@ -107,6 +107,7 @@ func Parse(data []byte) (*Result, []diag.Diagnostic) {
 			}
 		}
 	}
+	p.dedup()
 	if len(p.r.Vars) == 0 {
 		switch {
 		case unreadable > 0:
@@ -149,16 +150,21 @@ func (p *parser) line(line []byte, n int) bool {
 
 func (p *parser) add(name, value string, n int) {
 	if i, dup := p.index[name]; dup {
-		p.ds.Addf(diag.Info, n, "%s set again (first on line %d); the last value is used", name, p.r.Vars[i].Line)
-		p.r.Vars = append(p.r.Vars[:i], p.r.Vars[i+1:]...)
-		for k, j := range p.index {
-			if j > i {
-				p.index[k] = j - 1
-			}
-		}
+		p.ds.Addf(diag.Info, n, "%s set again (previously on line %d); the last value is used", name, p.r.Vars[i].Line)
 	}
 	p.index[name] = len(p.r.Vars)
 	p.r.Vars = append(p.r.Vars, Var{Line: n, Name: name, Value: value})
+}
+
+// dedup keeps the last assignment of each name, in place, in one pass.
+func (p *parser) dedup() {
+	out := p.r.Vars[:0]
+	for i, v := range p.r.Vars {
+		if p.index[v.Name] == i {
+			out = append(out, v)
+		}
+	}
+	p.r.Vars = out
 }
 
 // unquote undoes os-release / shell quoting when the value starts with a quote:

@@ -47,12 +47,21 @@ type jsonFeature struct {
 // parseFeaturesJSON reads `ethtool --json -k IFNAME`:
 // [ {"ifname": "eth0", "rx-checksumming": {"active": true, "fixed": false, "requested": true}, ...} ]
 func parseFeaturesJSON(data []byte, r *FeaturesResult, ds *diag.List) {
-	lineAt := func(off int64) int {
-		if off > int64(len(data)) || off < 0 {
-			off = int64(len(data))
+	// Offsets mostly grow, so lines are counted incrementally: recounting from the
+	// start for every key would make a large file quadratic.
+	var seenOff, seenLines int
+	lineAt := func(o int64) int {
+		off := len(data)
+		if o >= 0 && o < int64(len(data)) {
+			off = int(o)
 		}
-		n := 1 + bytes.Count(data[:off], []byte{'\n'})
-		if off == int64(len(data)) && data[len(data)-1] == '\n' {
+		if off < seenOff {
+			seenOff, seenLines = 0, 0
+		}
+		seenLines += bytes.Count(data[seenOff:off], []byte{'\n'})
+		seenOff = off
+		n := 1 + seenLines
+		if off == len(data) && data[len(data)-1] == '\n' {
 			n-- // at the end of input, the last line rather than one past it
 		}
 		return n

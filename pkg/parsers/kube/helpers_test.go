@@ -10,7 +10,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
 )
 
-func testdata(t *testing.T, name string) []byte {
+func testdata(t testing.TB, name string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {

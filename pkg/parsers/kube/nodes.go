@@ -36,8 +36,8 @@ type Node struct {
 	PodCIDR     netip.Prefix
 	PodCIDRs    []netip.Prefix
 	PodCIDRLine int
-	// Calico holds every projectcalico.org/ annotation by its full key.
-	Calico map[string]Field
+	// CalicoAnnotations holds every projectcalico.org/ annotation by its full key.
+	CalicoAnnotations map[string]Field
 	// The Calico annotations parsed: the node address and prefix Calico chose
 	// (autodetected or from IP=), and its tunnel devices' addresses.
 	CalicoIPv4          netip.Prefix
@@ -119,10 +119,10 @@ func readNode(o *yaml.Node, ds *diag.List) Node {
 		if !strings.HasPrefix(key, "projectcalico.org/") || !yamlnode.IsScalar(p.Value) {
 			continue
 		}
-		if n.Calico == nil {
-			n.Calico = map[string]Field{}
+		if n.CalicoAnnotations == nil {
+			n.CalicoAnnotations = map[string]Field{}
 		}
-		n.Calico[key] = Field{Value: p.Value.Value, Line: p.Key.Line}
+		n.CalicoAnnotations[key] = Field{Value: p.Value.Value, Line: p.Key.Line}
 		switch key {
 		case AnnotCalicoIPv4:
 			n.CalicoIPv4 = prefix(p.Key, p.Value, key, ds)

@@ -30,13 +30,13 @@ func TestParseNodesKubectlJSONList(t *testing.T) {
 	if cp.PodCIDR != netip.MustParsePrefix("10.244.0.0/24") || cp.PodCIDRLine != 31 || len(cp.PodCIDRs) != 1 {
 		t.Errorf("cp-1 podCIDR %v line %d %v", cp.PodCIDR, cp.PodCIDRLine, cp.PodCIDRs)
 	}
-	if cp.CalicoIPv4 != netip.MustParsePrefix("10.0.0.11/24") || cp.Calico[AnnotCalicoIPv4].Line != 12 {
-		t.Errorf("cp-1 Calico IPv4 %v %+v", cp.CalicoIPv4, cp.Calico)
+	if cp.CalicoIPv4 != netip.MustParsePrefix("10.0.0.11/24") || cp.CalicoAnnotations[AnnotCalicoIPv4].Line != 12 {
+		t.Errorf("cp-1 Calico IPv4 %v %+v", cp.CalicoIPv4, cp.CalicoAnnotations)
 	}
-	if cp.IPIPTunnelAddr != netip.MustParseAddr("10.244.12.64") || cp.VXLANTunnelAddr.IsValid() || len(cp.Calico) != 2 {
+	if cp.IPIPTunnelAddr != netip.MustParseAddr("10.244.12.64") || cp.VXLANTunnelAddr.IsValid() || len(cp.CalicoAnnotations) != 2 {
 		t.Errorf("cp-1 tunnels %v %v", cp.IPIPTunnelAddr, cp.VXLANTunnelAddr)
 	}
-	if w1.VXLANTunnelAddr != netip.MustParseAddr("10.244.88.1") || w1.VXLANTunnelMAC != "66:b2:3c:1f:0a:91" || w1.Calico[AnnotCalicoVXLANMAC].Line != 152 {
+	if w1.VXLANTunnelAddr != netip.MustParseAddr("10.244.88.1") || w1.VXLANTunnelMAC != "66:b2:3c:1f:0a:91" || w1.CalicoAnnotations[AnnotCalicoVXLANMAC].Line != 152 {
 		t.Errorf("worker-1 VXLAN %v %q", w1.VXLANTunnelAddr, w1.VXLANTunnelMAC)
 	}
 	if s, line := cp.Ready(); s != "True" || line != 110 {

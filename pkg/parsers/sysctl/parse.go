@@ -115,8 +115,19 @@ func Parse(data []byte) (*Result, []diag.Diagnostic) {
 	var (
 		unreadable int
 		nonBlank   bool
-		prevKey    string
+		// A multi-line /proc/sys file (dev.cdrom.info, sunrpc.transports) comes out
+		// as one "key = line" per line; run collects them to keep the value whole.
+		prevKey string
+		run     []string
 	)
+	endRun := func() {
+		if len(run) > 1 {
+			v := r.Values[prevKey]
+			v.Value = strings.Join(run, "\n")
+			r.Values[prevKey] = v
+		}
+		prevKey, run = "", run[:0]
+	}
 	sc := lines.New(data)
 	for sc.Next() {
 		line := bytes.TrimLeft(sc.Bytes(), " \t")
@@ -126,38 +137,38 @@ func Parse(data []byte) (*Result, []diag.Diagnostic) {
 		}
 		nonBlank = true
 		if line[0] == '#' || line[0] == ';' {
-			prevKey = ""
+			endRun()
 			continue
 		}
 		if bytes.HasPrefix(line, []byte("sysctl:")) || bytes.HasPrefix(line, []byte("error:")) {
 			// procps: "sysctl: permission denied on key 'x'", "sysctl: reading key
 			// \"net.ipv6.conf.all.stable_secret\""; procps 3.2: "error: permission
 			// denied on key 'x'"; busybox: "sysctl: error reading key".
+			endRun()
 			r.Unreadable++
-			ds.Addf(diag.Info, n, "%s", string(line))
-			prevKey = ""
+			ds.Addf(diag.Info, n, "%s", lines.Clip(line))
 			continue
 		}
 		key, val, ok := splitLine(line)
 		if !ok {
+			endRun()
 			unreadable++
 			ds.Warnf(n, "unreadable line %q: want key = value", lines.Clip(line))
-			prevKey = ""
 			continue
 		}
 		key = NormalizeKey(key)
+		if key == prevKey {
+			run = append(run, val)
+			continue
+		}
+		endRun()
 		if old, dup := r.Values[key]; dup {
-			if key == prevKey {
-				// A multi-line /proc/sys file (dev.cdrom.info) comes out as one
-				// "key = line" per line; keep it whole.
-				r.Values[key] = Value{Value: old.Value + "\n" + val, Line: old.Line}
-				continue
-			}
 			ds.Addf(diag.Info, n, "%s set again (first on line %d); the last value is used", key, old.Line)
 		}
 		r.Values[key] = Value{Value: val, Line: n}
-		prevKey = key
+		prevKey, run = key, append(run, val)
 	}
+	endRun()
 	if len(r.Values) == 0 {
 		switch {
 		case unreadable > 0:

@@ -33,9 +33,11 @@ const (
 )
 
 // Load decodes every document of data and returns their root nodes, empty
-// documents left out. A syntax error becomes one warning naming the line yaml.v3
-// reports; the longest prefix of data that still parses is then used, so a list
-// followed by pasted prose, or a file cut in the middle, still yields its objects.
+// documents left out. A syntax error becomes one warning, at the first line that
+// breaks the parse when the search below finds it (else the line yaml.v3 names),
+// with yaml.v3's message; the longest prefix of data that still parses is then
+// used, so a list followed by pasted prose, or a file cut in the middle, still
+// yields its objects.
 // Lines before the first line that starts a document are skipped when the file
 // does not otherwise parse into an object (e.g. a "Warning: ..." line kubectl
 // printed on stderr, captured with 2>&1).

@@ -1,0 +1,120 @@
+// Package analysis is the analyzer's pipeline in one call: bundles -> parsers
+// -> facts -> rules -> findings -> report. The CLI, the rule tests and the
+// benchmarks all go through it, so they exercise the same path.
+package analysis
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/assemble"
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/diag"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/load"
+	"github.com/podnetdiag/podnetdiag/pkg/report"
+	"github.com/podnetdiag/podnetdiag/pkg/rules"
+	pack "github.com/podnetdiag/podnetdiag/rules"
+)
+
+// Options steer one analysis.
+type Options struct {
+	Bundle bundle.Options
+	// DNSServiceIP overrides the inferred cluster DNS Service IP.
+	DNSServiceIP string
+	// RuleDirs add rule files to the embedded pack.
+	RuleDirs []string
+	// NoPack leaves the embedded rule pack out (rule development).
+	NoPack bool
+}
+
+// RuleLoadError carries every problem of the rule files, one per line.
+type RuleLoadError struct{ Errs []error }
+
+func (e *RuleLoadError) Error() string {
+	msgs := make([]string, len(e.Errs))
+	for i, err := range e.Errs {
+		msgs[i] = err.Error()
+	}
+	return "rules:\n" + strings.Join(msgs, "\n")
+}
+
+// Engine compiles the rule pack and the extra rule folders once.
+func Engine(o Options) (*rules.Engine, error) {
+	eng, err := rules.New(rules.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("rule engine: %w", err)
+	}
+	var errs []error
+	if !o.NoPack {
+		errs = append(errs, eng.LoadFS(pack.FS, "rules")...)
+	}
+	for _, d := range o.RuleDirs {
+		errs = append(errs, eng.LoadDir(d)...)
+	}
+	if len(errs) > 0 {
+		return nil, &RuleLoadError{Errs: errs}
+	}
+	return eng, nil
+}
+
+// Facts opens and parses the bundles and builds the cluster model; it also
+// returns every diagnostic (file names prefixed with the node) and bundle
+// warning.
+func Facts(paths []string, o Options) (*facts.Cluster, []diag.Diagnostic, []string, error) {
+	nodes, err := load.LoadAll(paths, o.Bundle)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer func() { _ = load.CloseAll(nodes) }()
+	if len(nodes) == 0 {
+		return nil, nil, nil, errors.New("no bundle given")
+	}
+	var ds []diag.Diagnostic
+	var warns []string
+	for _, n := range nodes {
+		for _, d := range n.Diagnostics() {
+			if d.Severity == diag.Info {
+				continue
+			}
+			d.File = n.Name + ":" + d.File
+			ds = append(ds, d)
+		}
+		for _, w := range n.Bundle.Warnings {
+			warns = append(warns, n.Name+": "+w)
+		}
+		if n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil {
+			warns = append(warns, fmt.Sprintf("%s: neither %s nor %s is in the bundle: little can be checked", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
+		}
+	}
+	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP})
+	return c, ds, warns, nil
+}
+
+// Run analyses the bundles with a compiled engine.
+func Run(eng *rules.Engine, paths []string, o Options) (*report.Report, error) {
+	c, ds, warns, err := Facts(paths, o)
+	if err != nil {
+		return nil, err
+	}
+	fs := eng.Eval(c)
+	infos := make([]report.RuleInfo, 0, len(eng.Rules()))
+	for _, r := range eng.Rules() {
+		infos = append(infos, report.RuleInfo{ID: r.ID, Stage: r.Stage, Explains: r.Explains})
+	}
+	return report.Build(report.Input{Facts: c, Findings: fs, Rules: infos, Diagnostics: ds, Warnings: warns}), nil
+}
+
+// BuildFunc adapts Facts to the rule-test runner: bundle paths relative to the
+// repository root, args of the test case as options.
+func BuildFunc(o Options) rules.BuildFunc {
+	return func(bundles []string, args map[string]string) (*facts.Cluster, error) {
+		oo := o
+		if v, ok := args["dnsServiceIP"]; ok {
+			oo.DNSServiceIP = v
+		}
+		c, _, _, err := Facts(bundles, oo)
+		return c, err
+	}
+}

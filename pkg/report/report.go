@@ -1,0 +1,320 @@
+// Package report turns findings into the root-cause report of
+// ../shared/spec/report-and-rules.md and renders it for a terminal, for a
+// ticket (Markdown) and for machines (JSON). The JSON shape is the contract;
+// the other formats render the same data.
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/diag"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/findings"
+)
+
+// Schema is the report's schema id.
+const Schema = "podnet-report/v1"
+
+// Stage statuses.
+const (
+	StatusPass    = "pass"
+	StatusFail    = "fail"
+	StatusWarn    = "warn"
+	StatusUnknown = "unknown"
+)
+
+// Report is the analysis of one set of bundles.
+type Report struct {
+	Schema    string             `json:"schema"`
+	Cluster   Cluster            `json:"cluster"`
+	Nodes     []Node             `json:"nodes"`
+	Stages    []Stage            `json:"stages"`
+	Findings  []findings.Finding `json:"findings"`
+	RootCause *RootCause         `json:"rootCause"`
+
+	// Data quality: not part of the JSON contract, shown by the other formats.
+	Diagnostics []diag.Diagnostic `json:"-"`
+	Warnings    []string          `json:"-"`
+	// Facts is the model the findings come from, for renderers that draw it.
+	Facts *facts.Cluster `json:"-"`
+}
+
+// Cluster is the cluster summary of the contract.
+type Cluster struct {
+	DNSServiceIP  string   `json:"dnsServiceIP"`
+	PodCIDRs      []string `json:"podCIDRs"`
+	Encapsulation string   `json:"encapsulation"`
+}
+
+// Node is one bundle's node.
+type Node struct {
+	Name   string   `json:"name"`
+	Bundle string   `json:"bundle"`
+	IPs    []string `json:"ips"`
+}
+
+// Stage is one step of the runbook and how it went.
+type Stage struct {
+	Stage   string `json:"stage"`
+	Status  string `json:"status"`
+	Summary string `json:"summary"`
+}
+
+// RootCause names the finding that explains the symptom.
+type RootCause struct {
+	Rule        string `json:"rule"`
+	Node        string `json:"node"`
+	Explanation string `json:"explanation"`
+}
+
+// RuleInfo is what the report needs to know of each rule that ran.
+type RuleInfo struct {
+	ID       string
+	Stage    string
+	Explains []string
+}
+
+// Input is everything Build needs.
+type Input struct {
+	Facts       *facts.Cluster
+	Findings    []findings.Finding
+	Rules       []RuleInfo
+	Diagnostics []diag.Diagnostic
+	Warnings    []string
+}
+
+// Build assembles the report: stage statuses, root cause, consequences.
+func Build(in Input) *Report {
+	c := in.Facts
+	r := &Report{
+		Schema: Schema,
+		Cluster: Cluster{
+			DNSServiceIP: c.DNSServiceIP, PodCIDRs: nonNil(c.PodCIDRs), Encapsulation: c.Encapsulation,
+		},
+		Findings:    append([]findings.Finding(nil), in.Findings...),
+		Diagnostics: in.Diagnostics,
+		Warnings:    in.Warnings,
+		Facts:       c,
+	}
+	if r.Cluster.Encapsulation == "" {
+		r.Cluster.Encapsulation = facts.EncapUnknown
+	}
+	for _, n := range c.Nodes {
+		r.Nodes = append(r.Nodes, Node{Name: n.Name, Bundle: n.Bundle, IPs: nonNil(n.IPs)})
+	}
+	if r.Nodes == nil {
+		r.Nodes = []Node{}
+	}
+	for i := range r.Findings {
+		if r.Findings[i].Evidence == nil {
+			r.Findings[i].Evidence = []facts.Ref{}
+		}
+	}
+	explains := map[string][]string{}
+	for _, ri := range in.Rules {
+		explains[ri.ID] = ri.Explains
+	}
+	r.RootCause = rootCause(r.Findings, explains)
+	findings.Sort(r.Findings)
+	r.Stages = stages(r.Findings, in.Rules)
+	return r
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// actionable says whether a finding says something is wrong (not a lack of data,
+// not a failing rule, not mere information).
+func actionable(f findings.Finding) bool {
+	return !f.Insufficient && f.Rule != findings.RuleError && findings.SeverityRank(f.Severity) >= findings.SeverityRank(findings.SeverityWarning)
+}
+
+// related says whether b concerns a node a is about.
+func related(a, b findings.Finding) bool {
+	if a.Node == "" || b.Node == "" {
+		return true
+	}
+	return a.Node == b.Node || a.Node == b.Peer || a.Peer != "" && (a.Peer == b.Node || a.Peer == b.Peer)
+}
+
+// rootCause picks the finding that explains the symptom and marks the findings
+// that follow from it. A finding that a rule's `explains` covers is never the
+// root cause while the explaining finding stands; among the rest the earliest
+// runbook stage wins, then the most severe, then rule and node order.
+func rootCause(fs []findings.Finding, explains map[string][]string) *RootCause {
+	var idx []int
+	for i, f := range fs {
+		if actionable(f) {
+			idx = append(idx, i)
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	for _, i := range idx {
+		for _, j := range idx {
+			if i == j || fs[j].ConsequenceOf != "" {
+				continue
+			}
+			for _, id := range explains[fs[i].Rule] {
+				if fs[j].Rule == id && related(fs[i], fs[j]) {
+					fs[j].ConsequenceOf = fs[i].Rule
+				}
+			}
+		}
+	}
+	cands := make([]int, 0, len(idx))
+	for _, i := range idx {
+		if fs[i].ConsequenceOf == "" {
+			cands = append(cands, i)
+		}
+	}
+	if len(cands) == 0 { // explanations in a circle: fall back to all
+		cands = idx
+	}
+	sort.SliceStable(cands, func(a, b int) bool {
+		x, y := fs[cands[a]], fs[cands[b]]
+		if sx, sy := findings.StageIndex(x.Stage), findings.StageIndex(y.Stage); sx != sy {
+			return sx < sy
+		}
+		return findings.Compare(x, y) < 0
+	})
+	root := fs[cands[0]]
+	var conseq []string
+	for _, i := range idx {
+		f := &fs[i]
+		if i == cands[0] {
+			continue
+		}
+		if f.ConsequenceOf == "" && findings.StageIndex(f.Stage) > findings.StageIndex(root.Stage) && related(root, *f) {
+			f.ConsequenceOf = root.Rule
+		}
+		if f.ConsequenceOf == root.Rule {
+			conseq = append(conseq, fmt.Sprintf("%s on %s", f.Rule, orCluster(f.Node)))
+		}
+	}
+	fs[cands[0]].ConsequenceOf = ""
+	expl := fmt.Sprintf("%s: %s", root.Title, root.Message)
+	if root.Node != "" {
+		expl = fmt.Sprintf("On %s, %s", root.Node, lowerFirst(expl))
+	}
+	if len(conseq) > 0 {
+		sort.Strings(conseq)
+		conseq = dedup(conseq)
+		expl += fmt.Sprintf(". It explains %d other finding(s): %s", len(conseq), strings.Join(conseq, ", "))
+	}
+	if others := len(cands) - 1; others > 0 {
+		expl += fmt.Sprintf(". %d other independent problem(s) follow in the report", others)
+	}
+	return &RootCause{Rule: root.Rule, Node: root.Node, Explanation: expl + "."}
+}
+
+func dedup(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func orCluster(node string) string {
+	if node == "" {
+		return "the cluster"
+	}
+	return node
+}
+
+func lowerFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// stages says, per runbook stage, whether its checks passed, failed, could not
+// be made, and which.
+func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
+	var out []Stage
+	for _, st := range findings.Stages() {
+		var ids []string
+		for _, ri := range rules {
+			if ri.Stage == st {
+				ids = append(ids, ri.ID)
+			}
+		}
+		sort.Strings(ids)
+		failed, warned, insufficient := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		for _, f := range fs {
+			if f.Stage != st {
+				continue
+			}
+			switch {
+			case f.Insufficient || f.Rule == findings.RuleError:
+				insufficient[f.Rule] = true
+			case f.Severity == findings.SeverityCritical:
+				failed[f.Rule] = true
+			case f.Severity == findings.SeverityWarning:
+				warned[f.Rule] = true
+			}
+		}
+		var passed, unknown []string
+		for _, id := range ids {
+			switch {
+			case failed[id] || warned[id]:
+			case insufficient[id]:
+				unknown = append(unknown, id)
+			default:
+				passed = append(passed, id)
+			}
+		}
+		s := Stage{Stage: st}
+		var parts []string
+		switch {
+		case len(failed) > 0:
+			s.Status = StatusFail
+		case len(warned) > 0:
+			s.Status = StatusWarn
+		case len(passed) == 0 && len(ids) > 0:
+			s.Status = StatusUnknown
+		case len(ids) == 0:
+			s.Status = StatusUnknown
+			parts = append(parts, "no check for this stage")
+		default:
+			s.Status = StatusPass
+		}
+		if len(failed) > 0 {
+			parts = append(parts, "failed: "+strings.Join(keys(failed), ", "))
+		}
+		if len(warned) > 0 {
+			parts = append(parts, "warnings: "+strings.Join(keys(warned), ", "))
+		}
+		if len(passed) > 0 {
+			parts = append(parts, "passed: "+strings.Join(passed, ", "))
+		}
+		if len(unknown) > 0 {
+			parts = append(parts, "not checked for lack of data: "+strings.Join(unknown, ", "))
+		}
+		s.Summary = strings.Join(parts, "; ")
+		out = append(out, s)
+	}
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
