@@ -1,0 +1,195 @@
+package analyze
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"flag"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// repoRoot makes bundle paths in the reports what a user types.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func run(args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = Main(args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// TestGolden renders every scenario bundle in the three formats and compares
+// with testdata/golden; -update rewrites the files.
+func TestGolden(t *testing.T) {
+	root := repoRoot(t)
+	t.Chdir(root)
+	bundles, err := filepath.Glob("testdata/bundles/*.txtar")
+	if err != nil || len(bundles) == 0 {
+		t.Fatalf("no bundles: %v", err)
+	}
+	for _, b := range bundles {
+		name := strings.TrimSuffix(filepath.Base(b), ".txtar")
+		for _, f := range []struct{ flag, ext string }{{"json", "json"}, {"markdown", "md"}, {"text", "txt"}} {
+			t.Run(name+"."+f.ext, func(t *testing.T) {
+				code, out, errOut := run("-o", f.flag, "--color", "never", b)
+				if code != ExitOK {
+					t.Fatalf("exit %d: %s", code, errOut)
+				}
+				golden := filepath.Join("testdata", "golden", name+"."+f.ext)
+				if *update {
+					if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(golden, []byte(out), 0o644); err != nil {
+						t.Fatal(err)
+					}
+					t.Logf("updated %s", golden)
+					return
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./internal/cli/analyze -update)", err)
+				}
+				if string(want) != out {
+					t.Errorf("%s differs from the output (-update rewrites it):\n%s", golden, firstDiff(string(want), out))
+				}
+			})
+		}
+	}
+}
+
+func firstDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var a, b string
+		if i < len(w) {
+			a = w[i]
+		}
+		if i < len(g) {
+			b = g[i]
+		}
+		if a != b {
+			return "line " + strconv.Itoa(i+1) + ":\n- " + a + "\n+ " + b
+		}
+	}
+	return ""
+}
+
+func TestExitCodes(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	tests := []struct {
+		name string
+		args []string
+		want int
+	}{
+		{"a healthy cluster passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/ipip-healthy.txtar"}, ExitOK},
+		{"an unknown output format is a usage error", []string{"-o", "yaml", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
+		{"an unknown --fail-on value is a usage error", []string{"--fail-on", "info", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
+		{"no bundle is a usage error", nil, ExitInput},
+		{"a missing bundle is unusable input", []string{"testdata/bundles/does-not-exist.tgz"}, ExitInput},
+		{"an unknown flag is a usage error", []string{"--no-such-flag", "x"}, ExitInput},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := run(tc.args...)
+			if code != tc.want {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.want, errOut)
+			}
+		})
+	}
+}
+
+func TestFailOnFindings(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	scen, _ := filepath.Glob("testdata/bundles/route-next-hop-wrong*.txtar")
+	if len(scen) == 0 {
+		t.Skip("scenario route-next-hop-wrong not present")
+	}
+	code, out, _ := run("--fail-on", "critical", "--color", "never", scen[0])
+	if code != ExitFindings {
+		t.Fatalf("exit %d, want %d", code, ExitFindings)
+	}
+	if !strings.Contains(out, "Root cause: route-next-hop-wrong") {
+		t.Errorf("report does not name the root cause:\n%s", out)
+	}
+}
+
+// TestInspectHostileArchive: one clear line on stderr, exit 2, nothing written
+// outside the temporary folder.
+func TestInspectHostileArchive(t *testing.T) {
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	body := []byte("owned\n")
+	if err := tw.WriteHeader(&tar.Header{Name: "node-a/../../escaped.txt", Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tw.Write(body); err != nil {
+		t.Fatal(err)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	archive := filepath.Join(dir, "node-a.tgz")
+	if err := os.WriteFile(archive, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", tmp)
+	code, out, errOut := run("inspect", archive)
+	if code != ExitInput {
+		t.Fatalf("exit %d, want %d", code, ExitInput)
+	}
+	if out != "" {
+		t.Errorf("stdout %q, want nothing", out)
+	}
+	if lines := strings.Count(strings.TrimRight(errOut, "\n"), "\n") + 1; lines != 1 || !strings.Contains(errOut, "escaped.txt") {
+		t.Errorf("stderr %q: want one line naming the entry", errOut)
+	}
+	for _, p := range []string{filepath.Join(dir, "escaped.txt"), filepath.Join(filepath.Dir(dir), "escaped.txt")} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s was written", p)
+		}
+	}
+	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+		t.Errorf("temporary folder not cleaned: %v", ents)
+	}
+}
+
+func TestInspectShowsCounts(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	code, out, errOut := run("inspect", "testdata/bundles/ipip-healthy.txtar")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"== node-b",
+		"ipvs/ipvsadm-Ln.txt",
+		"4 services (TCP 3, UDP 1), 7 real servers",
+		"tunl0 2",
+		"diagnostics: none",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q", want)
+		}
+	}
+}
