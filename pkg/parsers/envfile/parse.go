@@ -29,7 +29,8 @@ type Var struct {
 func (v Var) Redacted() bool { return v.Value == Redacted }
 
 // Result lists the variables in file order, each name once: when a name is set
-// again the later assignment wins, as in a shell or a pod spec, and takes its place.
+// again the later assignment wins, as in a shell or a pod spec, and the variable
+// sits where that later assignment is.
 type Result struct {
 	Vars []Var
 }

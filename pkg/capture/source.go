@@ -1,0 +1,113 @@
+package capture
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// readBuffer is large enough that reading a capture costs one system call per
+// few thousand packets, small enough not to matter for memory.
+const readBuffer = 256 << 10
+
+// source yields the records of a capture file with the link type of each (a
+// pcapng file may mix interfaces of different link types).
+type source interface {
+	next() (data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, err error)
+}
+
+type pcapSource struct {
+	r  *pcapgo.Reader
+	lt layers.LinkType
+}
+
+func (s *pcapSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	data, ci, err := s.r.ZeroCopyReadPacketData()
+	return data, ci, s.lt, err
+}
+
+type ngSource struct {
+	r *pcapgo.NgReader
+}
+
+func (s *ngSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+	data, ci, err := s.r.ZeroCopyReadPacketData()
+	if err != nil {
+		return nil, ci, 0, err
+	}
+	lt := layers.LinkType(0xffff) // no link type: counted undecodable
+	if len(ci.AncillaryData) > 0 {
+		if l, ok := ci.AncillaryData[0].(layers.LinkType); ok {
+			lt = l
+		}
+	}
+	return data, ci, lt, nil
+}
+
+// errNotCapture marks input that is not a capture at all, as opposed to a
+// capture whose header is cut short.
+var errNotCapture = errors.New("not a capture")
+
+// openSource detects the format by magic number: pcap (either byte order,
+// micro- or nanosecond), pcapng, and either of them gzip'd (tcpdump -z gzip, or
+// a collector compressing its captures).
+func openSource(r io.Reader) (source, string, layers.LinkType, error) {
+	br := bufio.NewReaderSize(r, readBuffer)
+	format := ""
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, "", 0, fmt.Errorf("gzip: %w", err)
+		}
+		br = bufio.NewReaderSize(zr, readBuffer)
+		format = ".gz"
+	}
+	magic, err := br.Peek(4)
+	if len(magic) == 0 {
+		if err == nil || err == io.EOF {
+			return nil, "", 0, fmt.Errorf("%w: empty file", errNotCapture)
+		}
+		return nil, "", 0, err
+	}
+	if len(magic) < 4 {
+		return nil, "", 0, fmt.Errorf("%w: %d bytes", errNotCapture, len(magic))
+	}
+	switch m := binary.LittleEndian.Uint32(magic); m {
+	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
+		pr, err := pcapgo.NewReader(br)
+		if err != nil {
+			return nil, "", 0, headerErr("pcap", err)
+		}
+		return &pcapSource{r: pr, lt: pr.LinkType()}, "pcap" + format, pr.LinkType(), nil
+	case 0x0a0d0d0a:
+		nr, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		if err != nil {
+			return nil, "", 0, headerErr("pcapng", err)
+		}
+		var lt layers.LinkType = 0xffff
+		if nr.NInterfaces() > 0 {
+			if ifc, err := nr.Interface(0); err == nil {
+				lt = ifc.LinkType
+			}
+		}
+		return &ngSource{r: nr}, "pcapng" + format, lt, nil
+	case 0xa1b2cd34, 0x34cdb2a1:
+		return nil, "", 0, fmt.Errorf("%w: modified (Kuznetzov) pcap format is not supported; convert it with editcap -F pcap", errNotCapture)
+	default:
+		return nil, "", 0, fmt.Errorf("%w: unknown magic number %08x (neither pcap nor pcapng)", errNotCapture, m)
+	}
+}
+
+func headerErr(format string, err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return fmt.Errorf("%s file header cut short", format)
+	}
+	return fmt.Errorf("%s file header: %v", format, err)
+}
