@@ -192,7 +192,6 @@ class Cluster:
         self.resolv = None
         self.bird_version = "BIRD v0.3.3+birdv1.6.8 ready."
         self.coredns_names = {}
-        self.extra_header = []
 
     def node(self, name):
         for n in self.nodes:
@@ -1147,6 +1146,107 @@ metadata:
 """
 
 
+def daemonset_yaml(c, method):
+    """`kubectl -n kube-system get daemonset calico-node -o yaml`, trimmed of the
+    volumes and probes a person would cut from a ticket."""
+    return f"""apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  annotations:
+    deprecated.daemonset.template.generation: "3"
+  creationTimestamp: "2024-05-02T10:33:02Z"
+  generation: 3
+  labels:
+    k8s-app: calico-node
+  name: calico-node
+  namespace: kube-system
+  resourceVersion: "2201187"
+  uid: 7d1c2b3a-4e5f-4a6b-9c8d-0e1f2a3b4c5d
+spec:
+  revisionHistoryLimit: 10
+  selector:
+    matchLabels:
+      k8s-app: calico-node
+  template:
+    metadata:
+      creationTimestamp: null
+      labels:
+        k8s-app: calico-node
+    spec:
+      containers:
+      - env:
+        - name: DATASTORE_TYPE
+          value: kubernetes
+        - name: WAIT_FOR_DATASTORE
+          value: "true"
+        - name: NODENAME
+          valueFrom:
+            fieldRef:
+              apiVersion: v1
+              fieldPath: spec.nodeName
+        - name: CALICO_NETWORKING_BACKEND
+          valueFrom:
+            configMapKeyRef:
+              key: calico_backend
+              name: calico-config
+        - name: CLUSTER_TYPE
+          value: k8s,bgp
+        - name: IP
+          value: autodetect
+        - name: IP_AUTODETECTION_METHOD
+          value: {method}
+        - name: CALICO_IPV4POOL_IPIP
+          value: {c.pool_ipip}
+        - name: CALICO_IPV4POOL_VXLAN
+          value: {c.pool_vxlan}
+        - name: CALICO_IPV4POOL_CIDR
+          value: {c.pod_cidr}
+        - name: FELIX_IPINIPMTU
+          valueFrom:
+            configMapKeyRef:
+              key: veth_mtu
+              name: calico-config
+        - name: CALICO_DISABLE_FILE_LOGGING
+          value: "true"
+        - name: FELIX_DEFAULTENDPOINTTOHOSTACTION
+          value: ACCEPT
+        - name: FELIX_IPV6SUPPORT
+          value: "false"
+        - name: FELIX_HEALTHENABLED
+          value: "true"
+        envFrom:
+        - configMapRef:
+            name: kubernetes-services-endpoint
+            optional: true
+        image: docker.io/calico/node:{c.calico_version}
+        imagePullPolicy: IfNotPresent
+        name: calico-node
+        resources:
+          requests:
+            cpu: 250m
+        securityContext:
+          privileged: true
+      hostNetwork: true
+      nodeSelector:
+        kubernetes.io/os: linux
+      priorityClassName: system-node-critical
+      serviceAccountName: calico-node
+  updateStrategy:
+    rollingUpdate:
+      maxSurge: 0
+      maxUnavailable: 1
+    type: RollingUpdate
+status:
+  currentNumberScheduled: {len(c.nodes)}
+  desiredNumberScheduled: {len(c.nodes)}
+  numberAvailable: {len(c.nodes)}
+  numberMisscheduled: 0
+  numberReady: {len(c.nodes)}
+  observedGeneration: 3
+  updatedNumberScheduled: {len(c.nodes)}
+"""
+
+
 def ippools_yaml(c):
     return f"""apiVersion: projectcalico.org/v3
 items:
@@ -1308,15 +1408,6 @@ def place_pods(c, others):
         c.node(nn).pods.extend(ips)
 
 
-def drop_service(proto, port):
-    def f(n, svcs):
-        return [s for s in svcs if not (s["proto"] == proto and s["port"] == port and s["vip"] == VIP_OF[n.name])]
-    return f
-
-
-VIP_OF = {}
-
-
 def header(*paras):
     return "\n".join(paras)
 
@@ -1351,6 +1442,8 @@ def s_vip_missing():
     def no_metrics(n, svcs):
         return [s for s in svcs if not (s["proto"] == "TCP" and s["vip"] == c.vip and s["port"] == 9153)]
     c.node("k8s-worker-03").ipvs_edit = no_udp
+    c.with_routeget = False
+    c.ethtool_ifaces = False
     c.node("k8s-worker-01").ipvs_edit = no_metrics
     for n in c.nodes:
         n.mac_prefix = "fa:16:3e"
@@ -1381,6 +1474,7 @@ def s_no_backends():
                 kube_on="ip-10-0-2-140.ec2.internal")
     c.tun_mtu = 8981
     c.autodetect = "can-reach=10.0.0.2"
+    c.routeget_vip = True
     for n in nodes:
         n.routeget_extra = ["10.0.0.2"]
     place_pods(c, {"ip-10-0-1-23.ec2.internal": ["192.168.45.70"], "ip-10-0-2-140.ec2.internal": ["192.168.201.200"]})
@@ -1441,6 +1535,10 @@ def s_stale():
                 s["reals"].insert(0, ("172.16.38.200", 53, 0, 0, 10))
         return svcs
     c.node("worker-01").ipvs_edit = stale
+    w2 = c.node("worker-02")
+    w2.skip.add("calico/calico-node-env.txt")
+    w2.extra_files["calico/calico-node-daemonset.yaml"] = daemonset_yaml(c, "interface=bond0")
+    c.ethtool_ifaces = False
     for n in c.nodes:
         n.mac_prefix = "3c:ec:ef"
     c.title = header(
@@ -1550,6 +1648,7 @@ def s_next_hop():
                 r.via = "10.41.1.22"
         return rs
     a.route_edit = wrong
+    c.ethtool_ifaces = False
     c.title = header(
         "route-next-hop-wrong: the runbook's example. CoreDNS 10.40.52.149 runs on",
         "cloudpods-host-01 (10.41.1.21, block 10.40.52.128/26); on cloudpods-host-03 the route is",
@@ -1695,15 +1794,9 @@ def s_autodetect_ff():
               Nic("docker0", 3, ["172.17.0.1/16"], kind="bridge", carrier=False),
               Nic("eth0", 4, ["10.20.0.12/24"], altname="enp0s3")]
     b.calico_ip = "172.18.0.1/16"
-    b.log = None
-    b.log_extra = []
     place_pods(c, {"dev-k8s-02": ["192.168.201.66"]})
-
-    def b_log(orig):
-        L = calico_log(c, b)
-        return [l.replace("Using autodetected IPv4 address on interface eth0: 10.20.0.12/24",
-                          "Using autodetected IPv4 address on interface br-3f2a1b9c8d7e: 172.18.0.1/16") for l in L]
-    b.log = b_log(None)
+    b.log = [l.replace("Using autodetected IPv4 address on interface eth0: 10.20.0.12/24",
+                       "Using autodetected IPv4 address on interface br-3f2a1b9c8d7e: 172.18.0.1/16") for l in calico_log(c, b)]
     c.node("dev-k8s-03").nics.append(Nic("docker0", 3, ["172.17.0.1/16"], kind="bridge", carrier=False))
     c.title = header(
         "calico-autodetect-wrong-interface (failure mode 3): IP_AUTODETECTION_METHOD=first-found.",
@@ -1734,13 +1827,11 @@ def s_autodetect_cr():
     b.extra_routes = [Route("default", via="192.168.50.1", dev="eth1", proto="dhcp", src="192.168.50.23", metric=100)]
     b.calico_ip = "192.168.50.23/24"
     b.log = [l.replace("10.61.1.12/24, detected by", "192.168.50.23/24, detected by") for l in calico_log(c, b)]
-    b.bird = {}
     place_pods(c, {"k8s-02.example.com": ["10.244.130.130"]})
     for n in nodes:
         if n is not b:
             n.bird = {"192.168.50.23": ("start", "07:58:40", "Active        Socket: Connection timed out")}
     b.bird = {m.ip: ("start", "07:58:41", "Connect") for m in nodes if m is not b}
-    b.calico_ip = "192.168.50.23/24"
     c.title = header(
         "calico-autodetect-wrong-interface, can-reach= variant: IP_AUTODETECTION_METHOD is",
         "can-reach=10.61.0.10 (the API load balancer, in another subnet). k8s-02.example.com has",
@@ -1809,7 +1900,6 @@ def s_host_not_allowed():
     a.iptables = lambda c_, n: iptables_save(c_, n, "ipvs", ipip_accept="[0:0]", ipip_drop="[48213:5399856]", version="v1.8.5 (legacy)")
     b.iptables = lambda c_, n: iptables_save(c_, n, "ipvs", ipip_accept="[51877:6102231]", ipip_drop="[0:0]", version="v1.8.5 (legacy)")
     a.ipset = b.ipset = lambda c_, n: ipset_list(c_, n, hosts)
-    c.nodes_all = list(c.nodes)
     for n in c.nodes:
         n.mac_prefix = "00:50:56"
     c.title = header(
@@ -2001,6 +2091,7 @@ def s_bgp():
     place_pods(c, {"rack1-node2": ["100.64.77.70"]})
     c.node("rack1-node1").bird = {"10.3.1.21": ("start", "08:02:33", "Connect")}
     c.node("rack2-node1").bird = {"10.3.1.11": ("start", "08:02:31", "Active        Socket: Connection reset by peer")}
+    c.with_routeget = False
     for n in c.nodes:
         n.mac_prefix = "00:25:90"
     c.title = header(
@@ -2108,7 +2199,6 @@ def main():
         c = f()
         drop = getattr(c, "drop_bundles", [])
         if drop:
-            keep = [n for n in c.nodes]
             text = render(c)
             # drop whole bundles after rendering, so kube data still lists them
             parts = text.split("\n-- ")

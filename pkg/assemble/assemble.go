@@ -34,6 +34,8 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 		c.Nodes = append(c.Nodes, nodeFacts(n))
 	}
 	b := &builder{c: c, nodes: nodes}
+	b.sharedDaemonSet()
+	b.dropSharedIPs()
 	b.kubeNodes()
 	b.pools()
 	b.felix()
@@ -59,6 +61,44 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 type builder struct {
 	c     *facts.Cluster
 	nodes []*load.Node
+}
+
+// sharedDaemonSet gives nodes whose bundle holds neither calico-node's
+// environment nor the DaemonSet the DaemonSet another bundle holds: it is one
+// object for the whole cluster.
+func (b *builder) sharedDaemonSet() {
+	for _, src := range b.nodes {
+		if src.DaemonSet == nil {
+			continue
+		}
+		for i := range b.c.Nodes {
+			if b.c.Nodes[i].Calico.EnvSource == "" {
+				daemonSetEnv(src, &b.c.Nodes[i])
+			}
+		}
+		return
+	}
+}
+
+// dropSharedIPs removes from the nodes' own addresses those that several nodes
+// carry (docker0's 172.17.0.1, a keepalived VIP): they name no node.
+func (b *builder) dropSharedIPs() {
+	count := map[string]int{}
+	for _, n := range b.c.Nodes {
+		for _, ip := range n.IPs {
+			count[ip]++
+		}
+	}
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		kept := n.IPs[:0]
+		for _, ip := range n.IPs {
+			if count[ip] == 1 {
+				kept = append(kept, ip)
+			}
+		}
+		n.IPs = kept
+	}
 }
 
 // kubeNodes takes the Node objects from the first bundle that has them and

@@ -46,15 +46,29 @@ func (b *builder) peerFacing() {
 				votes[via] = append(votes[via], r.Ref)
 			}
 		}
-		best, bestN := "", 0
+		// Peers may disagree (a wrong route is what some rules look for): an
+		// address of the node itself wins over a foreign one, then the most
+		// votes, then the address order.
+		own := map[string]bool{n.InternalIP: n.InternalIP != ""}
+		for _, ip := range n.IPs {
+			own[ip] = true
+		}
+		for _, k := range c.KubeNodes {
+			if k.Name == n.Name && k.CalicoIP != "" {
+				if p, err := netip.ParsePrefix(k.CalicoIP); err == nil {
+					own[p.Addr().String()] = true
+				}
+			}
+		}
+		best, bestN, bestOwn := "", 0, false
 		keys := make([]string, 0, len(votes))
 		for k := range votes {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			if len(votes[k]) > bestN {
-				best, bestN = k, len(votes[k])
+			if better := own[k] && !bestOwn || own[k] == bestOwn && len(votes[k]) > bestN; better {
+				best, bestN, bestOwn = k, len(votes[k]), own[k]
 			}
 		}
 		if best != "" {
@@ -197,6 +211,16 @@ func (b *builder) routeIface(n *facts.Node, addr string) string {
 	return ""
 }
 
+// ifaceHolding names the link that has addr, else fallback.
+func ifaceHolding(n *facts.Node, addr, fallback string) string {
+	if a, err := netip.ParseAddr(addr); err == nil {
+		if l, ok := celext.LinkOf(n, a); ok {
+			return l.Name
+		}
+	}
+	return fallback
+}
+
 // Calico's first-found exclusions (node/pkg/lifecycle/startup/autodetection).
 var defaultExcludes = regexp.MustCompile(`^(docker.*|cbr.*|dummy.*|virbr.*|lxcbr.*|veth.*|lo.*|cali.*|tunl.*|flannel.*|kube-ipvs.*|cni.*|vxlan\.calico.*|vxlan-v6\.calico.*|wireguard\.cali.*|wg-v6\.cali.*|nodelocaldns.*)$`)
 
@@ -246,8 +270,10 @@ func (b *builder) resolveMethod(n *facts.Node, method string) (iface, ip, why st
 		if err != nil {
 			return "", "", "can-reach= names a host, not an address: cannot resolve offline"
 		}
+		// Calico connects a UDP socket to the target and takes its local address;
+		// the interface it names is the one holding that address.
 		if g, ok := recordedRouteGet(n, a.String()); ok && g.Route.Src != "" {
-			return g.Route.Dev, g.Route.Src, "can-reach=: recorded `ip route get " + a.String() + "`"
+			return ifaceHolding(n, g.Route.Src, g.Route.Dev), g.Route.Src, "can-reach=: recorded `ip route get " + a.String() + "`"
 		}
 		r, ok := celext.RouteGet(n, a)
 		if !ok || r.Type != "unicast" {
@@ -257,7 +283,7 @@ func (b *builder) resolveMethod(n *facts.Node, method string) (iface, ip, why st
 		if src == "" {
 			src = ifaceAddrFor(n, r.Dev, a)
 		}
-		return r.Dev, src, "can-reach=: the source of the route to " + dest
+		return ifaceHolding(n, src, r.Dev), src, "can-reach=: the source of the route to " + dest
 	case method == "kubernetes-internal-ip":
 		if n.InternalIP == "" {
 			return "", "", "kubernetes-internal-ip: the Node's InternalIP is not in the bundles"

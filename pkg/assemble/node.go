@@ -379,19 +379,34 @@ func calicoFacts(n *load.Node, f *facts.Node) {
 			c.Env[v.Name] = facts.Value{Value: v.Value, Ref: refAt(n, bundle.CalicoEnvPath, v.Line)}
 		}
 	case n.DaemonSet != nil:
-		c.EnvSource = "daemonset"
-		for _, v := range n.DaemonSet.Env {
-			val := v.Value
-			if v.IsRef {
-				if r, _, ok := n.DaemonSet.Resolve(v.Name); ok {
-					val = r
-				} else {
-					continue // a value we cannot know is not a value
-				}
-			}
-			c.Env[v.Name] = facts.Value{Value: val, Ref: refAt(n, bundle.CalicoDaemonSetPath, v.Line)}
-		}
+		daemonSetEnv(n, f)
 	}
+	autodetectMethod(c)
+	calicoLog(n, c)
+}
+
+// daemonSetEnv takes calico-node's environment from the DaemonSet in src's
+// bundle (the node's own, or another node's: it is one object per cluster).
+func daemonSetEnv(src *load.Node, f *facts.Node) {
+	c := &f.Calico
+	c.EnvSource = "daemonset"
+	f.Has[facts.HasCalicoEnv] = true
+	for _, v := range src.DaemonSet.Env {
+		val := v.Value
+		if v.IsRef {
+			r, _, ok := src.DaemonSet.Resolve(v.Name)
+			if !ok {
+				continue // a value we cannot know is not a value
+			}
+			val = r
+		}
+		c.Env[v.Name] = facts.Value{Value: val, Ref: refAt(src, bundle.CalicoDaemonSetPath, v.Line)}
+	}
+	autodetectMethod(c)
+}
+
+// autodetectMethod resolves which IP_AUTODETECTION_METHOD applies.
+func autodetectMethod(c *facts.Calico) {
 	if c.EnvSource != "" {
 		if v, ok := c.Env["IP_AUTODETECTION_METHOD"]; ok && strings.TrimSpace(v.Value) != "" {
 			c.AutodetectMethod = strings.TrimSpace(v.Value)
@@ -407,6 +422,10 @@ func calicoFacts(n *load.Node, f *facts.Node) {
 			}
 		}
 	}
+}
+
+// calicoLog records what calico-node logged about its address and errors.
+func calicoLog(n *load.Node, c *facts.Calico) {
 	if lg := n.CalicoLog; lg != nil {
 		for _, a := range lg.Autodetect {
 			if a.Version != 4 && a.Version != 0 {

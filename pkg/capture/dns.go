@@ -239,7 +239,14 @@ func (t *dnsTable) message(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp,
 func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, inTunnel bool) {
 	key := dnsKey{client: netip.AddrPortFrom(p.src, p.sport), id: m.id, tcp: tcp}
 	if seq, ok := t.byKey[key]; ok {
-		if tx := t.at(seq); tx.state != txFree && tx.qhash == m.qhash {
+		tx := t.at(seq)
+		if tx.state == txPending && tx.qhash == m.qhash && ns-tx.ns >= t.timeout {
+			// The client retried after the timeout: the first query
+			// went unanswered, the retry is a transaction of its own
+			// (the 5 s delays of a lost DNS packet look like this).
+			t.unanswered(tx, false)
+			tx.state = txFree
+		} else if tx.state != txFree && tx.qhash == m.qhash {
 			// The same query again: a retransmission, or a copy seen
 			// on another interface or after DNAT. It belongs to the
 			// server it was first sent to.

@@ -22,14 +22,67 @@ func (ip *ipv4Layer) NextLayerType() gopacket.LayerType {
 	return transportLayer(ip.Protocol)
 }
 
-type ipv6Layer struct{ layers.IPv6 }
+// ipv6Layer walks the extension headers gopacket leaves in the payload
+// (routing, destination options, fragment, AH) to reach the transport header,
+// so that UDP in a first IPv6 fragment is seen as it is in IPv4.
+type ipv6Layer struct {
+	layers.IPv6
+	nh      layers.IPProtocol // after the extension headers
+	l4      []byte
+	fragOff uint16
+	frag    bool
+}
+
+func (ip *ipv6Layer) DecodeFromBytes(data []byte, df gopacket.DecodeFeedback) error {
+	if err := ip.IPv6.DecodeFromBytes(data, df); err != nil {
+		return err
+	}
+	ip.nh = ip.NextHeader
+	if ip.HopByHop != nil {
+		ip.nh = ip.HopByHop.NextHeader
+	}
+	ip.l4 = ip.Payload
+	ip.fragOff, ip.frag = 0, false
+	for i := 0; i < 8; i++ {
+		var n int
+		switch ip.nh {
+		case layers.IPProtocolIPv6Routing, layers.IPProtocolIPv6Destination, 135:
+			if len(ip.l4) < 2 {
+				return nil
+			}
+			n = (int(ip.l4[1]) + 1) * 8
+		case layers.IPProtocolAH:
+			if len(ip.l4) < 2 {
+				return nil
+			}
+			n = (int(ip.l4[1]) + 2) * 4
+		case layers.IPProtocolIPv6Fragment:
+			if len(ip.l4) < 8 {
+				return nil
+			}
+			n = 8
+			ip.frag = true
+			ip.fragOff = uint16(ip.l4[2])<<5 | uint16(ip.l4[3])>>3
+		default:
+			return nil
+		}
+		if n > len(ip.l4) {
+			ip.l4 = nil
+			return nil
+		}
+		ip.nh = layers.IPProtocol(ip.l4[0])
+		ip.l4 = ip.l4[n:]
+	}
+	return nil
+}
+
+func (ip *ipv6Layer) LayerPayload() []byte { return ip.l4 }
 
 func (ip *ipv6Layer) NextLayerType() gopacket.LayerType {
-	nh := ip.NextHeader
-	if ip.HopByHop != nil {
-		nh = ip.HopByHop.NextHeader
+	if ip.fragOff != 0 {
+		return gopacket.LayerTypeZero
 	}
-	return transportLayer(nh)
+	return transportLayer(ip.nh)
 }
 
 func transportLayer(p layers.IPProtocol) gopacket.LayerType {
@@ -144,11 +197,10 @@ func (l *layerSet) decode(first gopacket.LayerType, data []byte, p *pkt) error {
 			p.ipVer = 6
 			p.src = netip.AddrFrom16([16]byte(ip.SrcIP))
 			p.dst = netip.AddrFrom16([16]byte(ip.DstIP))
-			p.proto = uint8(ip.NextHeader)
-			if ip.HopByHop != nil {
-				p.proto = uint8(ip.HopByHop.NextHeader)
-			}
-			p.ipPay = ip.Payload
+			p.proto = uint8(l.ip6.nh)
+			p.ipPay = l.ip6.l4
+			p.frag = l.ip6.frag
+			p.laterFr = l.ip6.fragOff != 0
 		case layers.LayerTypeUDP:
 			p.l4 = t
 			p.sport, p.dport = uint16(l.udp.SrcPort), uint16(l.udp.DstPort)

@@ -113,8 +113,8 @@ func Text(w io.Writer, r *Report, o TextOptions) error {
 	}
 	if len(info) > 0 {
 		fmt.Fprintf(b, "\n%sNot checked, or for information%s\n", p.bold, p.reset)
-		for _, f := range info {
-			fmt.Fprintf(b, "  %s on %s: %s\n", f.Rule, orCluster(f.Node), f.Message)
+		for _, g := range groupInfo(info) {
+			fmt.Fprintf(b, "  %s on %s: %s\n", g.rule, g.where(), g.message)
 		}
 	}
 	writeDataQuality(b, r, "", "  ")
@@ -229,11 +229,41 @@ func Markdown(w io.Writer, r *Report) error {
 	}
 	if len(info) > 0 {
 		b.WriteString("\n### Not checked, or for information\n\n")
-		for _, f := range info {
-			fmt.Fprintf(b, "- `%s` on `%s`: %s\n", f.Rule, orCluster(f.Node), f.Message)
+		for _, g := range groupInfo(info) {
+			fmt.Fprintf(b, "- `%s` on %s: %s\n", g.rule, g.where(), g.message)
 		}
 	}
 	writeDataQuality(b, r, "\n### Data quality\n\n", "- ")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// infoGroup is one message of one rule and the nodes it was said for: a check
+// that lacked captures on every node is one line, not one per node.
+type infoGroup struct {
+	rule, message string
+	nodes         []string
+}
+
+func (g infoGroup) where() string {
+	if len(g.nodes) == 1 {
+		return orCluster(g.nodes[0])
+	}
+	return strings.Join(g.nodes, ", ")
+}
+
+func groupInfo(fs []findings.Finding) []infoGroup {
+	var out []infoGroup
+	index := map[[2]string]int{}
+	for _, f := range fs {
+		k := [2]string{f.Rule, f.Message}
+		i, ok := index[k]
+		if !ok {
+			i = len(out)
+			index[k] = i
+			out = append(out, infoGroup{rule: f.Rule, message: f.Message})
+		}
+		out[i].nodes = append(out[i].nodes, orCluster(f.Node))
+	}
+	return out
 }
