@@ -3,6 +3,7 @@ package capture
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -372,12 +373,55 @@ func (t *dnsTable) push(st *state, now int64) *transaction {
 			}
 			t.ring, t.head = ring, 0
 		} else {
-			t.pop(st, now, true)
+			t.compact(st)
+			// Keep an eighth of the ring free, so that a table full of
+			// pending queries is not compacted at every query.
+			for t.n > len(t.ring)-len(t.ring)/8 {
+				t.pop(st, now, true)
+			}
 		}
 	}
 	tx := &t.ring[(t.head+t.n)%len(t.ring)]
 	t.n++
 	return tx
+}
+
+// compact drops the transactions that are decided (answered, or answered too
+// late) from a full ring, so that the queries still waiting keep their places
+// until their timeout: in a busy capture almost every transaction is answered
+// within milliseconds, and only the few that are not need the memory.
+func (t *dnsTable) compact(st *state) {
+	if t.head != 0 {
+		slices.Reverse(t.ring[:t.head])
+		slices.Reverse(t.ring[t.head:])
+		slices.Reverse(t.ring)
+		t.head = 0
+	}
+	w := 0
+	for i := 0; i < t.n; i++ {
+		tx := &t.ring[i]
+		oldSeq := t.headSeq + uint64(i)
+		seq, mapped := t.byKey[tx.key]
+		mapped = mapped && seq == oldSeq
+		if tx.state == txPending {
+			if mapped {
+				t.byKey[tx.key] = t.headSeq + uint64(w)
+			}
+			if w != i {
+				t.ring[w] = *tx
+			}
+			w++
+			continue
+		}
+		if tx.state == txLate {
+			t.unanswered(tx, false)
+		}
+		if mapped {
+			delete(t.byKey, tx.key)
+		}
+	}
+	clear(t.ring[w:t.n])
+	t.n = w
 }
 
 // pop retires the oldest transaction: unanswered if still pending (or answered
