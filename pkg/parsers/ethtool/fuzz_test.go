@@ -4,11 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/parsertest"
 )
 
 // addSeeds feeds the fuzzer the fixtures and, when present, the real samples.
 func addSeeds(f *testing.F, globs ...string) {
-	if dir, err := realdataDir(); err == nil {
+	if dir, err := parsertest.RealDataDir(); err == nil {
 		globs = append(globs, filepath.Join(dir, "ethtool", "*.txt"))
 	}
 	for _, g := range globs {
