@@ -11,6 +11,7 @@ package iproute
 import (
 	"bytes"
 	"fmt"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/tok"
 	"net/netip"
 	"sort"
 	"strings"
@@ -404,7 +405,7 @@ func (p *parser) attrs(num int, f [][]byte, r *Route) (viaFamily bool) {
 			}
 		case "metric":
 			if v, ok := p.value(num, f, &i); ok {
-				if n, ok := parseUint(v); ok && n <= 1<<32-1 {
+				if n, ok := tok.ParseUint(v); ok && n <= 1<<32-1 {
 					r.Metric = int(n)
 				} else {
 					p.badValue(num, w, v, &r.Extra)
@@ -420,7 +421,7 @@ func (p *parser) attrs(num int, f [][]byte, r *Route) (viaFamily bool) {
 				i++
 				v = f[i]
 			}
-			if n, ok := parseUint(v); ok && n <= 1<<31 {
+			if n, ok := tok.ParseUint(v); ok && n <= 1<<31 {
 				r.MTU = int(n)
 			} else {
 				p.badValue(num, w, v, &r.Extra)
@@ -523,7 +524,7 @@ func (p *parser) nexthop(num int, f [][]byte, i int, r *Route) int {
 			}
 		case "weight":
 			if v, ok := p.value(num, f, &i); ok {
-				if n, ok := parseUint(v); ok && n <= 1<<16 {
+				if n, ok := tok.ParseUint(v); ok && n <= 1<<16 {
 					nh.Weight = int(n)
 				} else {
 					p.badValue(num, w, v, &nh.Extra)
@@ -649,7 +650,7 @@ func parseDst(b []byte) (pfx netip.Prefix, dflt bool, zeroLen int, ok bool) {
 		return netip.Prefix{}, true, -1, true
 	}
 	if len(b) > 2 && b[0] == '0' && b[1] == '/' {
-		if n, ok := parseUint(b[2:]); ok && n <= 128 {
+		if n, ok := tok.ParseUint(b[2:]); ok && n <= 128 {
 			return netip.Prefix{}, false, int(n), true
 		}
 		return netip.Prefix{}, false, -1, false
@@ -673,7 +674,7 @@ func parsePrefix(b []byte) (netip.Prefix, bool) {
 	if !ok || a.Zone() != "" {
 		return netip.Prefix{}, false
 	}
-	n, ok := parseUint(b[slash+1:])
+	n, ok := tok.ParseUint(b[slash+1:])
 	if !ok || n > uint64(a.BitLen()) {
 		return netip.Prefix{}, false
 	}
@@ -687,57 +688,7 @@ func parseAddr(b []byte) (netip.Addr, bool) {
 		a, err := netip.ParseAddr(string(b))
 		return a, err == nil
 	}
-	return parseIPv4(b)
-}
-
-// parseIPv4 accepts what netip.ParseAddr accepts for IPv4: four decimal
-// octets, no leading zeros.
-func parseIPv4(b []byte) (netip.Addr, bool) {
-	var ip [4]byte
-	part, val, digits := 0, 0, 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '.' {
-			if digits == 0 || part > 3 {
-				return netip.Addr{}, false
-			}
-			ip[part] = byte(val)
-			part++
-			val, digits = 0, 0
-			continue
-		}
-		c := b[i]
-		if c < '0' || c > '9' || (digits > 0 && val == 0) {
-			return netip.Addr{}, false
-		}
-		val = val*10 + int(c-'0')
-		digits++
-		if val > 255 {
-			return netip.Addr{}, false
-		}
-	}
-	if part != 4 {
-		return netip.Addr{}, false
-	}
-	return netip.AddrFrom4(ip), true
-}
-
-// parseUint reads a decimal number without allocating; false on overflow.
-func parseUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
+	return tok.ParseIPv4(b)
 }
 
 // quote shows a line or word in a message, cut so that a binary file does not

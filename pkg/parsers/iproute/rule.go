@@ -3,6 +3,7 @@ package iproute
 import (
 	"bytes"
 	"fmt"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/tok"
 	"net/netip"
 	"strings"
 
@@ -102,7 +103,7 @@ func (p *parser) rule(num int, f [][]byte, r *Rule) bool {
 	r.Line = num
 	i := 0
 	if w := f[0]; w[len(w)-1] == ':' {
-		n, ok := parseUint(w[:len(w)-1])
+		n, ok := tok.ParseUint(w[:len(w)-1])
 		if !ok || n > 1<<32-1 {
 			p.skipped = true
 			p.diags.Warnf(num, "rule priority %s is not a number; line skipped", quote(w))

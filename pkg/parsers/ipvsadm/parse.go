@@ -11,6 +11,7 @@ package ipvsadm
 import (
 	"bytes"
 	"fmt"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/tok"
 	"net/netip"
 	"strings"
 
@@ -289,7 +290,7 @@ func (p *parser) version(num int, t []byte) {
 	}
 	if len(f) >= 6 {
 		sz := bytes.TrimSuffix(bytes.TrimPrefix(f[5], []byte("(size=")), []byte(")"))
-		if n, ok := parseUint(sz); ok && n <= 1<<31 {
+		if n, ok := tok.ParseUint(sz); ok && n <= 1<<31 {
 			p.res.Size = int(n)
 		} else {
 			p.diags.Warnf(num, "unreadable table size %s in version line", quote(f[5]))
@@ -329,7 +330,7 @@ func (p *parser) service(num int, f [][]byte) {
 			p.badService(num, "FWM service without a mark")
 			return
 		}
-		m, ok := parseUint(f[1])
+		m, ok := tok.ParseUint(f[1])
 		if !ok || m > 1<<32-1 {
 			p.badService(num, fmt.Sprintf("FWM mark %s is not a number", quote(f[1])))
 			return
@@ -411,7 +412,7 @@ func (p *parser) serviceFlags(num int, svc *Service, f [][]byte) {
 				j++
 			}
 		case string(w) == "persistent" && j+1 < len(f):
-			n, ok := parseUint(f[j+1])
+			n, ok := tok.ParseUint(f[j+1])
 			if !ok || n > 1<<31 {
 				p.diags.Warnf(num, "persistence timeout %s is not a number", quote(f[j+1]))
 				svc.Flags = append(svc.Flags, "persistent")
@@ -515,9 +516,9 @@ func (p *parser) listReal(r *Real, f [][]byte) bool {
 		}
 		nums = f[2:5]
 	}
-	w, ok1 := parseUint(nums[0])
-	a, ok2 := parseUint(nums[1])
-	in, ok3 := parseUint(nums[2])
+	w, ok1 := tok.ParseUint(nums[0])
+	a, ok2 := tok.ParseUint(nums[1])
+	in, ok3 := tok.ParseUint(nums[2])
 	if !ok1 || !ok2 || !ok3 || w > 1<<31 {
 		return false
 	}
@@ -581,25 +582,6 @@ func clamp63(v uint64) int64 {
 	return int64(v)
 }
 
-// parseUint reads a decimal number without allocating; false on overflow.
-func parseUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	var n uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if n > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		n = n*10 + d
-	}
-	return n, true
-}
-
 // parseCount reads a counter as print_largenum writes it: digits, or digits and
 // a K/M/G/T suffix meaning the value was divided by that power of 1000.
 func parseCount(b []byte) (v uint64, suffixed, ok bool) {
@@ -618,10 +600,10 @@ func parseCount(b []byte) (v uint64, suffixed, ok bool) {
 		mul = 1e12
 	}
 	if mul == 0 {
-		v, ok = parseUint(b)
+		v, ok = tok.ParseUint(b)
 		return v, false, ok
 	}
-	v, ok = parseUint(b[:len(b)-1])
+	v, ok = tok.ParseUint(b[:len(b)-1])
 	if !ok || v > (1<<64-1)/mul {
 		return 0, false, false
 	}
@@ -640,46 +622,15 @@ func parseAddrPort(b []byte) (netip.AddrPort, bool) {
 	if c < 0 {
 		return netip.AddrPort{}, false
 	}
-	a, ok := parseIPv4(b[:c])
+	a, ok := tok.ParseIPv4(b[:c])
 	if !ok {
 		return netip.AddrPort{}, false
 	}
-	port, ok := parseUint(b[c+1:])
+	port, ok := tok.ParseUint(b[c+1:])
 	if !ok || port > 65535 {
 		return netip.AddrPort{}, false
 	}
 	return netip.AddrPortFrom(a, uint16(port)), true
-}
-
-// parseIPv4 accepts what netip.ParseAddr accepts for IPv4: four decimal
-// octets, no leading zeros.
-func parseIPv4(b []byte) (netip.Addr, bool) {
-	var ip [4]byte
-	part, val, digits := 0, 0, 0
-	for i := 0; i <= len(b); i++ {
-		if i == len(b) || b[i] == '.' {
-			if digits == 0 || part > 3 {
-				return netip.Addr{}, false
-			}
-			ip[part] = byte(val)
-			part++
-			val, digits = 0, 0
-			continue
-		}
-		c := b[i]
-		if c < '0' || c > '9' || (digits > 0 && val == 0) {
-			return netip.Addr{}, false
-		}
-		val = val*10 + int(c-'0')
-		digits++
-		if val > 255 {
-			return netip.Addr{}, false
-		}
-	}
-	if part != 4 {
-		return netip.Addr{}, false
-	}
-	return netip.AddrFrom4(ip), true
 }
 
 // quote shows a line or word in a message, cut so that a binary file does not
