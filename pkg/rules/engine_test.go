@@ -453,7 +453,7 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 			want: []string{"info: insufficient data: the IPVS table is empty and nothing shows that kube-proxy runs in IPVS mode"}},
 		{name: "insufficient when ipvsadm was not collected", dnsIP: "10.96.0.10",
 			node: facts.Node{Name: "n", KubeProxyMode: "ipvs"},
-			want: []string{"info: insufficient data: needs ipvs, not in this node's bundle"}},
+			want: []string{"info: insufficient data: kube-proxy may run in IPVS mode here but ipvsadm -Ln is not in the bundle"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
