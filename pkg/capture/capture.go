@@ -157,7 +157,8 @@ type TunnelFlow struct {
 }
 
 // InnerFlow is one inner (pod to pod) flow a tunnel flow carried. Ports are 0
-// for protocols without ports.
+// for protocols without ports; DNS flows (port 53) are counted per client and
+// server, their ephemeral port 0, since each query has a port of its own.
 type InnerFlow struct {
 	Src     netip.Addr `json:"src"`
 	Dst     netip.Addr `json:"dst"`
@@ -182,7 +183,9 @@ type DNSServer struct {
 	// UnansweredAtEnd is the part of Unanswered still waiting, within the
 	// timeout, when the capture ended: perhaps answered after it.
 	UnansweredAtEnd int `json:"unansweredAtEnd,omitempty"`
-	Repeats         int `json:"repeats,omitempty"`
+	Repeats         int `json:"repeats,omitempty"` // query copies
+	// RepeatedResponses counts copies of a response already matched.
+	RepeatedResponses int `json:"repeatedResponses,omitempty"`
 	// Late counts responses that came after the timeout (the client had
 	// given up); Unmatched, responses to no query seen (sent before the
 	// capture started, or to a query already answered).
@@ -191,11 +194,13 @@ type DNSServer struct {
 	TCPQueries int `json:"tcpQueries,omitempty"`
 	// TruncatedResponses counts UDP responses with the TC bit: the client
 	// has to retry over TCP.
-	TruncatedResponses int            `json:"truncatedResponses,omitempty"`
-	InTunnel           int            `json:"inTunnel,omitempty"` // query packets seen inside IPIP/VXLAN
-	RCodes             map[string]int `json:"rcodes,omitempty"`   // of answered transactions: "NOERROR", "NXDOMAIN", "SERVFAIL", ...
-	LatencyMaxNs       int64          `json:"latencyMaxNs"`
-	LatencySumNs       int64          `json:"latencySumNs"` // over Answered
+	TruncatedResponses int `json:"truncatedResponses,omitempty"`
+	InTunnel           int `json:"inTunnel,omitempty"` // query packets seen inside IPIP/VXLAN
+	// RCodes counts the responses by code ("NOERROR", "NXDOMAIN",
+	// "SERVFAIL", ...), copies of a response already matched excepted.
+	RCodes       map[string]int `json:"rcodes,omitempty"`
+	LatencyMaxNs int64          `json:"latencyMaxNs"`
+	LatencySumNs int64          `json:"latencySumNs"` // over Answered
 	// AnsweredBy lists response source addresses other than Server (the
 	// pod IP behind a VIP), when DNAT happened before the capture point.
 	AnsweredBy            []netip.Addr `json:"answeredBy,omitempty"`

@@ -382,6 +382,35 @@ func rawFrames(t testing.TB) []frame {
 	return out
 }
 
+// vxlan6Frames is VXLAN over an IPv6 underlay (Calico's vxlan-v6.calico)
+// carrying IPv6 pod DNS, and one IPv6 packet-too-big.
+func vxlan6Frames(t testing.TB) []frame {
+	ip6 := func(src, dst string, nh layers.IPProtocol) *layers.IPv6 {
+		return &layers.IPv6{Version: 6, HopLimit: 64, NextHeader: nh, SrcIP: net.ParseIP(src), DstIP: net.ParseIP(dst)}
+	}
+	u6 := func(ip *layers.IPv6, sp, dp uint16) *layers.UDP {
+		u := &layers.UDP{SrcPort: layers.UDPPort(sp), DstPort: layers.UDPPort(dp)}
+		_ = u.SetNetworkLayerForChecksum(ip)
+		return u
+	}
+	wrap := func(src, dst string, inner ...gopacket.SerializableLayer) []byte {
+		o := ip6(src, dst, layers.IPProtocolUDP)
+		return serialize(t, append([]gopacket.SerializableLayer{ethL(macA, macB, layers.EthernetTypeIPv6), o, u6(o, 40000, 4789),
+			&layers.VXLAN{ValidIDFlag: true, VNI: 4096}, ethL(vmacA, vmacB, layers.EthernetTypeIPv6)}, inner...)...)
+	}
+	q := ip6("fd00:10:244:1::5", "fd00:10:244:2::7", layers.IPProtocolUDP)
+	a := ip6("fd00:10:244:2::7", "fd00:10:244:1::5", layers.IPProtocolUDP)
+	ptb := ip6("fd00::1", "fd00::11", layers.IPProtocolICMPv6)
+	icmp := &layers.ICMPv6{TypeCode: layers.CreateICMPv6TypeCode(2, 0)}
+	_ = icmp.SetNetworkLayerForChecksum(ptb)
+	quote := serialize(t, q, u6(q, 41000, 53), gopacket.Payload(make([]byte, 1400)))
+	return []frame{
+		{0, wrap("fd00::11", "fd00::12", q, u6(q, 41000, 53), dnsQuery(0x6001, "kubernetes.default.svc.cluster.local", layers.DNSTypeAAAA)), 0, 0},
+		{time.Millisecond, wrap("fd00::12", "fd00::11", a, u6(a, 53, 41000), dnsAnswer(0x6001, "kubernetes.default.svc.cluster.local", layers.DNSTypeAAAA, layers.DNSResponseCodeNoErr, "")), 0, 0},
+		{2 * time.Millisecond, serialize(t, ethL(macB, macA, layers.EthernetTypeIPv6), ptb, icmp, gopacket.Payload(append([]byte{0, 0, 5, 0x8c}, quote[:1232]...))), 0, 0},
+	}
+}
+
 // testCaptures are the crafted files of testdata/, by name.
 func testCaptures(t testing.TB) map[string][]byte {
 	ipipPcap := writePcap(t, layers.LinkTypeEthernet, ipipFrames(t))
@@ -394,6 +423,7 @@ func testCaptures(t testing.TB) map[string][]byte {
 		"sll-any.pcap":        writePcap(t, layers.LinkTypeLinuxSLL, sllFrames(t)),
 		"sll2-any.pcap":       writePcap(t, layers.LinkTypeLinuxSLL2, sll2Frames(t)),
 		"raw-ip.pcap":         writePcap(t, layers.LinkTypeRaw, rawFrames(t)),
+		"vxlan-ipv6.pcap":     writePcap(t, layers.LinkTypeEthernet, vxlan6Frames(t)),
 		"truncated-last.pcap": ipipPcap[:len(ipipPcap)-20],
 	}
 }

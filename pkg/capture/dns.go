@@ -66,13 +66,25 @@ func parseDNS(b []byte, m *dnsMsg) bool {
 	m.hasQ = true
 	m.name = b[12:off]
 	m.qtype = binary.BigEndian.Uint16(b[off : off+2])
-	h := uint64(14695981039346656037) // FNV-1a
-	for _, c := range b[12 : off+4] {
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	m.qhash = h
+	m.qhash = hashBytes(b[12 : off+4])
 	return true
+}
+
+// hashBytes is a multiply-xor hash eight bytes at a time: only equality of
+// questions matters, not resistance to crafted input.
+func hashBytes(b []byte) uint64 {
+	h := uint64(len(b)) * 0x9e3779b97f4a7c15
+	for len(b) >= 8 {
+		h = (h ^ binary.LittleEndian.Uint64(b)) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
+		b = b[8:]
+	}
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+	h = (h ^ tail) * 0x94d049bb133111eb
+	return h ^ h>>29
 }
 
 // nameString turns a wire-format name into dotted text, escaping as dig does.
@@ -134,7 +146,9 @@ const nameBytes = 80
 
 type transaction struct {
 	key      dnsKey
-	server   netip.AddrPort
+	h        uint32 // hashKey(key), the index slot's high half
+	mapped   bool   // the index points at this transaction
+	sport    uint16 // the server's port; its address is srv.Server
 	srv      *serverState
 	ns       int64
 	num      int
@@ -152,20 +166,35 @@ type serverState struct {
 	DNSServer
 }
 
+func (s *serverState) rcode(rc uint8) {
+	if s.RCodes == nil {
+		s.RCodes = map[string]int{}
+	}
+	s.RCodes[rcodeNames[rc&0x0f]]++
+}
+
 // dnsTable matches queries to responses. Transactions sit in a ring in arrival
-// order and leave it twice the timeout after their first query (or when the
-// ring is full), so that responses up to then are still recognised (as late)
-// and copies of a query or response seen later do not count as new ones.
-// Memory is bounded by the ring's capacity, whatever the capture's size.
+// order and leave it twice the timeout after their first query, so that
+// responses up to then are still recognised (as late) and copies of a query or
+// response do not count as new ones; when the ring is full, the transactions
+// already decided leave first (see push). Memory is bounded by the ring's
+// capacity, whatever the capture's size.
 type dnsTable struct {
-	timeout   int64
-	retain    int64
-	cap       int
-	ring      []transaction
-	head, n   int
-	headSeq   uint64
-	byKey     map[dnsKey]uint64 // sequence number of the live transaction
-	servers   map[netip.Addr]*serverState
+	timeout int64
+	retain  int64
+	cap     int
+	ring    []transaction
+	head, n int
+	headSeq uint64
+	// slots index the ring by key: open addressing with linear probing,
+	// each slot the key's hash (high 32 bits, never 0) and the low 32
+	// bits of the transaction's sequence number. Smaller than a Go map of
+	// the keys by a factor of five, so that it stays in cache.
+	slots     []uint64
+	nslots    int
+	servers   map[netip.Addr]*serverState // IPv6 ones
+	srv4      table4                      // IPv4 ones: index into srvList
+	lastSrv   *serverState
 	srvList   []*serverState
 	maxSrv    int
 	unlisted  []Transaction
@@ -176,22 +205,38 @@ func (t *dnsTable) init(o Options) {
 	t.timeout = int64(o.DNSTimeout)
 	t.retain = 2 * t.timeout
 	t.cap = o.MaxDNSPending
-	t.byKey = map[dnsKey]uint64{}
+	t.slots = make([]uint64, 1024)
 	t.servers = map[netip.Addr]*serverState{}
 	t.maxSrv = o.MaxDNSServers
 	t.maxListed = o.MaxUnansweredListed
 }
 
-func (t *dnsTable) server(st *state, a netip.Addr) *serverState {
-	if s, ok := t.servers[a]; ok {
-		return s
+// server finds the server a, with its IPv4 address a4 (0 for IPv6).
+func (t *dnsTable) server(a netip.Addr, a4 uint32) *serverState {
+	if t.lastSrv != nil && t.lastSrv.Server == a {
+		return t.lastSrv
 	}
-	if len(t.srvList) >= t.maxSrv {
-		return nil
+	var s *serverState
+	if a.Is4() {
+		if i, ok := t.srv4.get(key4{addrs: uint64(a4)}); ok {
+			s = t.srvList[i]
+		}
+	} else {
+		s = t.servers[a]
 	}
-	s := &serverState{DNSServer: DNSServer{Server: a}}
-	t.servers[a] = s
-	t.srvList = append(t.srvList, s)
+	if s == nil {
+		if len(t.srvList) >= t.maxSrv {
+			return nil
+		}
+		s = &serverState{DNSServer: DNSServer{Server: a}}
+		if a.Is4() {
+			t.srv4.put(key4{addrs: uint64(a4)}, len(t.srvList))
+		} else {
+			t.servers[a] = s
+		}
+		t.srvList = append(t.srvList, s)
+	}
+	t.lastSrv = s
 	return s
 }
 
@@ -239,8 +284,8 @@ func (t *dnsTable) message(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp,
 
 func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, inTunnel bool) {
 	key := dnsKey{client: netip.AddrPortFrom(p.src, p.sport), id: m.id, tcp: tcp}
-	if seq, ok := t.byKey[key]; ok {
-		tx := t.at(seq)
+	h := hashKey(&key)
+	if tx, _ := t.lookup(&key, h); tx != nil {
 		if tx.state == txPending && tx.qhash == m.qhash && ns-tx.ns >= t.timeout {
 			// The client retried after the timeout: the first query
 			// went unanswered, the retry is a transaction of its own
@@ -264,7 +309,7 @@ func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, i
 			return
 		}
 	}
-	srv := t.server(st, p.dst)
+	srv := t.server(p.dst, uint32(p.v4))
 	if srv == nil {
 		st.s.DNSOtherQueries++
 		return
@@ -280,18 +325,26 @@ func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, i
 		srv.InTunnel++
 	}
 	tx := t.push(st, ns)
-	*tx = transaction{key: key, server: netip.AddrPortFrom(p.dst, p.dport), srv: srv, ns: ns, num: num, qhash: m.qhash, qtype: m.qtype, state: txPending, inTunnel: inTunnel}
+	seq := t.headSeq + uint64(t.n-1)
+	if old, oldSeq := t.lookup(&key, h); old != nil {
+		// The same key is live (an ID reused for another question, or
+		// a query retried after its timeout): the index moves to the
+		// new transaction.
+		t.reindex(h, oldSeq, seq)
+		old.mapped = false
+	} else {
+		t.insert(h, seq)
+	}
+	*tx = transaction{key: key, h: h, mapped: true, sport: p.dport, srv: srv, ns: ns, num: num, qhash: m.qhash, qtype: m.qtype, state: txPending, inTunnel: inTunnel}
 	n := copy(tx.name[:], m.name)
 	tx.nameLen = uint8(n)
 	tx.cut = n < len(m.name) || (m.qd > 0 && !m.hasQ)
-	t.byKey[key] = t.headSeq + uint64(t.n-1)
 }
 
 func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp bool) {
 	key := dnsKey{client: netip.AddrPortFrom(p.dst, p.dport), id: m.id, tcp: tcp}
-	var tx *transaction
-	if seq, ok := t.byKey[key]; ok {
-		tx = t.at(seq)
+	tx, _ := t.lookup(&key, hashKey(&key))
+	if tx != nil {
 		// A response that names a different question answers another
 		// query (an ID reused after the one we hold).
 		if tx.state == txFree || (m.hasQ && tx.qhash != m.qhash) {
@@ -299,13 +352,14 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 		}
 	}
 	if tx == nil {
-		s := t.server(st, p.src)
+		s := t.server(p.src, uint32(p.v4>>32))
 		if s != nil {
 			s.Responses++
 			s.Unmatched++
 			if m.tc && !tcp {
 				s.TruncatedResponses++
 			}
+			s.rcode(m.rcode)
 		}
 		return
 	}
@@ -315,9 +369,10 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 		s.TruncatedResponses++
 	}
 	if tx.state != txPending {
-		s.Repeats++ // a copy of a response already matched
+		s.RepeatedResponses++
 		return
 	}
+	s.rcode(m.rcode)
 	lat := ns - tx.ns
 	if lat > t.timeout {
 		tx.state = txLate
@@ -326,10 +381,6 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 	}
 	tx.state = txAnswered
 	s.Answered++
-	if s.RCodes == nil {
-		s.RCodes = map[string]int{}
-	}
-	s.RCodes[rcodeNames[m.rcode&0x0f]]++
 	if lat < 0 {
 		lat = 0 // a response stamped before its query (clock steps, merged files)
 	}
@@ -337,7 +388,7 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 	if lat > s.LatencyMaxNs {
 		s.LatencyMaxNs = lat
 	}
-	if a := p.src; a != tx.server.Addr() && len(s.AnsweredBy) < 8 && !containsAddr(s.AnsweredBy, a) {
+	if a := p.src; a != s.Server && len(s.AnsweredBy) < 8 && !containsAddr(s.AnsweredBy, a) {
 		s.AnsweredBy = append(s.AnsweredBy, a)
 	}
 }
@@ -359,7 +410,13 @@ func (t *dnsTable) at(seq uint64) *transaction {
 // the oldest transaction when full.
 func (t *dnsTable) push(st *state, now int64) *transaction {
 	if t.n == len(t.ring) {
-		if len(t.ring) < t.cap {
+		// Drop the decided transactions first: the ring then holds the
+		// pending ones and those decided since the last compaction,
+		// and stays small (and in cache) however busy the capture.
+		t.compact(st)
+		switch {
+		case t.n < len(t.ring)/2:
+		case len(t.ring) < t.cap:
 			size := 2 * len(t.ring)
 			if size < 64 {
 				size = 64
@@ -368,15 +425,13 @@ func (t *dnsTable) push(st *state, now int64) *transaction {
 				size = t.cap
 			}
 			ring := make([]transaction, size)
-			for i := 0; i < t.n; i++ {
-				ring[i] = t.ring[(t.head+i)%len(t.ring)]
-			}
+			copy(ring, t.ring[:t.n]) // compact left the ring starting at 0
 			t.ring, t.head = ring, 0
-		} else {
-			t.compact(st)
-			// Keep an eighth of the ring free, so that a table full of
-			// pending queries is not compacted at every query.
-			for t.n > len(t.ring)-len(t.ring)/8 {
+		default:
+			// Full of pending queries: keep an eighth of the ring
+			// free, so that it is not compacted at every query.
+			free := max(1, len(t.ring)/8)
+			for t.n > len(t.ring)-free {
 				t.pop(st, now, true)
 			}
 		}
@@ -401,11 +456,9 @@ func (t *dnsTable) compact(st *state) {
 	for i := 0; i < t.n; i++ {
 		tx := &t.ring[i]
 		oldSeq := t.headSeq + uint64(i)
-		seq, mapped := t.byKey[tx.key]
-		mapped = mapped && seq == oldSeq
 		if tx.state == txPending {
-			if mapped {
-				t.byKey[tx.key] = t.headSeq + uint64(w)
+			if tx.mapped {
+				t.reindex(tx.h, oldSeq, t.headSeq+uint64(w))
 			}
 			if w != i {
 				t.ring[w] = *tx
@@ -416,8 +469,8 @@ func (t *dnsTable) compact(st *state) {
 		if tx.state == txLate {
 			t.unanswered(tx, false)
 		}
-		if mapped {
-			delete(t.byKey, tx.key)
+		if tx.mapped {
+			t.unindex(tx.h, oldSeq)
 		}
 	}
 	clear(t.ring[w:t.n])
@@ -428,8 +481,8 @@ func (t *dnsTable) compact(st *state) {
 // too late), evicted when the ring is full before its timeout.
 func (t *dnsTable) pop(st *state, now int64, full bool) {
 	tx := &t.ring[t.head]
-	if seq, ok := t.byKey[tx.key]; ok && seq == t.headSeq {
-		delete(t.byKey, tx.key)
+	if tx.mapped {
+		t.unindex(tx.h, t.headSeq)
 	}
 	switch tx.state {
 	case txPending:
@@ -463,7 +516,7 @@ func (t *dnsTable) unanswered(tx *transaction, atEnd bool) {
 			proto = "tcp"
 		}
 		t.unlisted = append(t.unlisted, Transaction{
-			ID: tx.key.id, Proto: proto, Client: tx.key.client, Server: tx.server,
+			ID: tx.key.id, Proto: proto, Client: tx.key.client, Server: netip.AddrPortFrom(s.Server, tx.sport),
 			Name: nameString(tx.name[:tx.nameLen], tx.cut), QType: tx.qtype,
 			Packet: tx.num, TimeNs: tx.ns, Repeats: int(tx.repeats), InTunnel: tx.inTunnel, AtEnd: atEnd,
 		})

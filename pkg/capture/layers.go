@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"net/netip"
 
 	"github.com/gopacket/gopacket"
@@ -131,6 +132,9 @@ func newLayerSet() *layerSet {
 		// Layers not in the set (ARP, DNS, VXLAN, payload) end decoding
 		// without error: what lies beyond the transport header is read here.
 		p.IgnoreUnsupported = true
+		// Summarize recovers from decoder panics per packet; a second
+		// deferred recover per layer set costs time and adds nothing.
+		p.IgnorePanic = true
 		return p
 	}
 	l.pEth = mk(layers.LayerTypeEthernet)
@@ -145,6 +149,7 @@ func newLayerSet() *layerSet {
 type pkt struct {
 	ipVer    uint8 // 4, 6, or 0 when there is no IP header
 	src, dst netip.Addr
+	v4       uint64 // IPv4 source and destination, for flow keys
 	proto    uint8  // IP protocol (after a hop-by-hop header)
 	ipPay    []byte // IP payload
 	frag     bool   // any fragment
@@ -183,8 +188,10 @@ func (l *layerSet) decode(first gopacket.LayerType, data []byte, p *pkt) error {
 				continue
 			}
 			p.ipVer = 4
-			p.src = netip.AddrFrom4([4]byte(ip.SrcIP))
-			p.dst = netip.AddrFrom4([4]byte(ip.DstIP))
+			s4, d4 := [4]byte(ip.SrcIP), [4]byte(ip.DstIP)
+			p.src = netip.AddrFrom4(s4)
+			p.dst = netip.AddrFrom4(d4)
+			p.v4 = uint64(binary.BigEndian.Uint32(s4[:]))<<32 | uint64(binary.BigEndian.Uint32(d4[:]))
 			p.proto = uint8(ip.Protocol)
 			p.ipPay = ip.Payload
 			p.frag = ip.FragOffset != 0 || ip.Flags&layers.IPv4MoreFragments != 0

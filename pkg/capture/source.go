@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -17,30 +16,28 @@ import (
 // few thousand packets, small enough not to matter for memory.
 const readBuffer = 256 << 10
 
+// record is what a capture file says of one packet besides its bytes.
+type record struct {
+	ns      int64 // Unix nanoseconds
+	capLen  int
+	wireLen int
+}
+
 // source yields the records of a capture file with the link type of each (a
-// pcapng file may mix interfaces of different link types).
+// pcapng file may mix interfaces of different link types). The data is valid
+// until the next call.
 type source interface {
-	next() (data []byte, ci gopacket.CaptureInfo, lt layers.LinkType, err error)
-}
-
-type pcapSource struct {
-	r  *pcapgo.Reader
-	lt layers.LinkType
-}
-
-func (s *pcapSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	return data, ci, s.lt, err
+	next() (data []byte, rec record, lt layers.LinkType, err error)
 }
 
 type ngSource struct {
 	r *pcapgo.NgReader
 }
 
-func (s *ngSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) {
+func (s *ngSource) next() ([]byte, record, layers.LinkType, error) {
 	data, ci, err := s.r.ZeroCopyReadPacketData()
 	if err != nil {
-		return nil, ci, 0, err
+		return nil, record{}, 0, err
 	}
 	lt := layers.LinkType(0xffff) // no link type: counted undecodable
 	if len(ci.AncillaryData) > 0 {
@@ -48,7 +45,7 @@ func (s *ngSource) next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error)
 			lt = l
 		}
 	}
-	return data, ci, lt, nil
+	return data, record{ns: ci.Timestamp.UnixNano(), capLen: ci.CaptureLength, wireLen: ci.Length}, lt, nil
 }
 
 // errNotCapture marks input that is not a capture at all, as opposed to a
@@ -81,11 +78,11 @@ func openSource(r io.Reader) (source, string, layers.LinkType, error) {
 	}
 	switch m := binary.LittleEndian.Uint32(magic); m {
 	case 0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1:
-		pr, err := pcapgo.NewReader(br)
+		p, err := newPcapReader(br)
 		if err != nil {
 			return nil, "", 0, headerErr("pcap", err)
 		}
-		return &pcapSource{r: pr, lt: pr.LinkType()}, "pcap" + format, pr.LinkType(), nil
+		return p, "pcap" + format, p.lt, nil
 	case 0x0a0d0d0a:
 		nr, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
 		if err != nil {

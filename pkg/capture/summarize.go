@@ -4,8 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
+	"runtime"
 	"sort"
+	"strings"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
@@ -33,7 +34,7 @@ func Summarize(r io.Reader, opts Options) (*Summary, []diag.Diagnostic) {
 	}
 	num := 0
 	for {
-		data, ci, plt, err := src.next()
+		data, rec, plt, err := src.next()
 		if err != nil {
 			if err == io.EOF {
 				break
@@ -50,10 +51,10 @@ func Summarize(r io.Reader, opts Options) (*Summary, []diag.Diagnostic) {
 		if num == 1 && s.LinkType == "" {
 			s.LinkType = linkTypeName(plt)
 		}
-		st.packet(num, data, ci, plt)
+		st.packet(num, data, rec, plt)
 	}
 	st.finish()
-	if st.unsupportedLink != 0 {
+	if st.unsupportedCount > 0 {
 		ds.Warnf(st.unsupportedFirst, "%d packets of link type %s not decoded (first: packet %d)", st.unsupportedCount, linkTypeName(st.unsupportedLink), st.unsupportedFirst)
 	}
 	return s, ds
@@ -95,9 +96,10 @@ type state struct {
 	inner *layerSet
 	vxlan [1024]uint64 // bitmap of VXLAN ports
 
-	tunnels          map[tunnelKey]*tunnelState
+	tun4             table4 // index into tunList
+	tun6             map[key6]int
 	tunList          []*tunnelState
-	lastTK           tunnelKey
+	lastTK           key4
 	lastTun          *tunnelState
 	dns              dnsTable
 	icmp             map[icmpKey]int // index into s.ICMP
@@ -107,10 +109,17 @@ type state struct {
 	unsupportedFirst int
 }
 
-type tunnelKey struct {
-	src, dst netip.Addr
-	encap    uint8
-	vni      uint32
+// Flow keys are packed into words: IPv4 flows, the common case by far, take 16
+// bytes and go to a table4; IPv6 flows go to Go maps.
+type key4 struct{ addrs, rest uint64 }
+
+type key6 struct {
+	src, dst [16]byte
+	rest     uint64
+}
+
+func key6Of(p *pkt, rest uint64) key6 {
+	return key6{p.src.As16(), p.dst.As16(), rest}
 }
 
 const (
@@ -118,25 +127,22 @@ const (
 	encapVXLAN
 )
 
-type innerKey struct {
-	src, dst     netip.Addr
-	proto        uint8
-	sport, dport uint16
-}
-
 type tunnelState struct {
-	flow  TunnelFlow
-	inner map[innerKey]int // index into flow.Inner
+	flow      TunnelFlow
+	in4       table4 // index into flow.Inner
+	in6       map[key6]int
+	last      key4 // the IPv4 inner flow of the previous packet
+	lastInner int
 }
 
 func newState(opts Options, s *Summary) *state {
 	st := &state{
-		opts:    opts,
-		s:       s,
-		outer:   newLayerSet(),
-		inner:   newLayerSet(),
-		tunnels: map[tunnelKey]*tunnelState{},
-		icmp:    map[icmpKey]int{},
+		opts:  opts,
+		s:     s,
+		outer: newLayerSet(),
+		inner: newLayerSet(),
+		tun6:  map[key6]int{},
+		icmp:  map[icmpKey]int{},
 	}
 	for _, p := range opts.VXLANPorts {
 		st.vxlan[p>>6] |= 1 << (p & 63)
@@ -160,11 +166,11 @@ func (st *state) undecodable(num int, reason string) {
 
 // packet summarises one record. A decoder panic on hostile bytes costs that
 // packet only: it is counted undecodable and the capture goes on.
-func (st *state) packet(num int, data []byte, ci gopacket.CaptureInfo, lt layers.LinkType) {
+func (st *state) packet(num int, data []byte, rec record, lt layers.LinkType) {
 	s := st.s
 	s.Packets++
-	s.Bytes += int64(ci.Length)
-	ns := ci.Timestamp.UnixNano()
+	s.Bytes += int64(rec.wireLen)
+	ns := rec.ns
 	if s.Packets == 1 || ns < s.FirstNs {
 		s.FirstNs = ns
 	}
@@ -175,13 +181,13 @@ func (st *state) packet(num int, data []byte, ci gopacket.CaptureInfo, lt layers
 		st.maxNs = ns
 		st.dns.expire(st, ns)
 	}
-	snapped := ci.CaptureLength < ci.Length
+	snapped := rec.capLen < rec.wireLen
 	if snapped {
 		s.Snapped++
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			st.undecodable(num, fmt.Sprintf("decoder panic: %v", r))
+			st.undecodable(num, fmt.Sprintf("decoder panic in %s: %v", panicSite(), r))
 		}
 	}()
 
@@ -226,7 +232,24 @@ func (st *state) packet(num int, data []byte, ci gopacket.CaptureInfo, lt layers
 		}
 		return
 	}
-	st.network(num, ns, int64(ci.Length), &p)
+	st.network(num, ns, int64(rec.wireLen), &p)
+}
+
+// panicSite names the function that panicked, for the diagnostic (and for
+// the fuzz test, which tells gopacket's panics from ours by it).
+func panicSite() string {
+	pcs := make([]uintptr, 16)
+	n := runtime.Callers(3, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, "runtime.") {
+			return f.Function
+		}
+		if !more {
+			return "?"
+		}
+	}
 }
 
 // rawFirst picks the parser of a raw IP packet by its version nibble.
@@ -246,7 +269,7 @@ func rawFirst(data []byte) gopacket.LayerType {
 // network handles an outer IP packet: tunnel, DNS, ICMP error.
 func (st *state) network(num int, ns, wireLen int64, p *pkt) {
 	if p.proto == uint8(layers.IPProtocolIPv4) {
-		t := st.tunnel(tunnelKey{src: p.src, dst: p.dst, encap: encapIPIP}, num, ns, wireLen, p.frag)
+		t := st.tunnel(p, encapIPIP, 0, num, ns, wireLen)
 		if !p.laterFr {
 			st.innerPacket(num, ns, t, layers.LayerTypeIPv4, p.ipPay)
 		}
@@ -260,7 +283,7 @@ func (st *state) network(num int, ns, wireLen int64, p *pkt) {
 			if len(pay) >= 8 {
 				vni = uint32(pay[4])<<16 | uint32(pay[5])<<8 | uint32(pay[6])
 			}
-			t := st.tunnel(tunnelKey{src: p.src, dst: p.dst, encap: encapVXLAN, vni: vni}, num, ns, wireLen, p.frag)
+			t := st.tunnel(p, encapVXLAN, vni, num, ns, wireLen)
 			if len(pay) >= 8 {
 				st.innerPacket(num, ns, t, layers.LayerTypeEthernet, pay[8:])
 			} else if t != nil {
@@ -281,24 +304,45 @@ func (st *state) network(num int, ns, wireLen int64, p *pkt) {
 }
 
 // tunnel counts one outer packet of a tunnel flow; nil when over the cap.
-func (st *state) tunnel(k tunnelKey, num int, ns, wireLen int64, frag bool) *tunnelState {
+func (st *state) tunnel(p *pkt, encap uint8, vni uint32, num int, ns, wireLen int64) *tunnelState {
+	rest := uint64(vni)<<8 | uint64(encap)
+	v4 := p.ipVer == 4
+	k4 := key4{p.v4, rest}
 	t := st.lastTun
-	if t == nil || k != st.lastTK {
-		t = st.tunnels[k]
-		if t == nil {
+	if t == nil || !v4 || k4 != st.lastTK {
+		var i int
+		var ok bool
+		var k6 key6
+		if v4 {
+			i, ok = st.tun4.get(k4)
+		} else {
+			k6 = key6Of(p, rest)
+			i, ok = st.tun6[k6]
+		}
+		if ok {
+			t = st.tunList[i]
+		} else {
 			if len(st.tunList) >= st.opts.MaxTunnels {
 				st.s.TunnelOtherPackets++
 				return nil
 			}
-			encap := EncapIPIP
-			if k.encap == encapVXLAN {
-				encap = EncapVXLAN
+			name := EncapIPIP
+			if encap == encapVXLAN {
+				name = EncapVXLAN
 			}
-			t = &tunnelState{flow: TunnelFlow{Src: k.src, Dst: k.dst, Encap: encap, VNI: k.vni, FirstNs: ns, LastNs: ns, FirstPacket: num}}
-			st.tunnels[k] = t
+			t = &tunnelState{lastInner: -1, flow: TunnelFlow{Src: p.src, Dst: p.dst, Encap: name, VNI: vni, FirstNs: ns, LastNs: ns, FirstPacket: num}}
+			if v4 {
+				st.tun4.put(k4, len(st.tunList))
+			} else {
+				st.tun6[k6] = len(st.tunList)
+			}
 			st.tunList = append(st.tunList, t)
 		}
-		st.lastTK, st.lastTun = k, t
+		if v4 {
+			st.lastTK, st.lastTun = k4, t
+		} else {
+			st.lastTun = nil
+		}
 	}
 	f := &t.flow
 	f.Packets++
@@ -309,7 +353,7 @@ func (st *state) tunnel(k tunnelKey, num int, ns, wireLen int64, frag bool) *tun
 	if ns > f.LastNs {
 		f.LastNs = ns
 	}
-	if frag {
+	if p.frag {
 		f.Fragments++
 	}
 	return t
@@ -348,24 +392,54 @@ func (st *state) innerPacket(num int, ns int64, t *tunnelState, first gopacket.L
 }
 
 func (st *state) innerFlow(t *tunnelState, p *pkt) {
-	k := innerKey{src: p.src, dst: p.dst, proto: p.proto}
+	var sport, dport uint16
 	if p.l4 == layers.LayerTypeUDP || p.l4 == layers.LayerTypeTCP {
-		k.sport, k.dport = p.sport, p.dport
+		sport, dport = p.sport, p.dport
+		// DNS from a pod is a new flow per query (a new source port
+		// each time): one flow per client and server says more, and
+		// keeps the list of a busy tunnel from filling up with them.
+		if dport == 53 {
+			sport = 0
+		} else if sport == 53 {
+			dport = 0
+		}
 	}
-	if t.inner == nil {
-		t.inner = map[innerKey]int{}
+	rest := uint64(sport)<<32 | uint64(dport)<<16 | uint64(p.proto)
+	v4 := p.ipVer == 4
+	k4 := key4{p.v4, rest}
+	if v4 && t.lastInner >= 0 && t.last == k4 {
+		t.flow.Inner[t.lastInner].Packets++
+		return
 	}
-	i, ok := t.inner[k]
+	var i int
+	var ok bool
+	var k6 key6
+	if v4 {
+		i, ok = t.in4.get(k4)
+	} else {
+		k6 = key6Of(p, rest)
+		i, ok = t.in6[k6]
+	}
 	if !ok {
 		if len(t.flow.Inner) >= st.opts.MaxInnerFlows {
 			t.flow.InnerOther++
 			return
 		}
 		i = len(t.flow.Inner)
-		t.inner[k] = i
-		t.flow.Inner = append(t.flow.Inner, InnerFlow{Src: k.src, Dst: k.dst, Proto: k.proto, SrcPort: k.sport, DstPort: k.dport})
+		if v4 {
+			t.in4.put(k4, i)
+		} else {
+			if t.in6 == nil {
+				t.in6 = map[key6]int{}
+			}
+			t.in6[k6] = i
+		}
+		t.flow.Inner = append(t.flow.Inner, InnerFlow{Src: p.src, Dst: p.dst, Proto: p.proto, SrcPort: sport, DstPort: dport})
 	}
 	t.flow.Inner[i].Packets++
+	if v4 {
+		t.last, t.lastInner = k4, i
+	}
 }
 
 // finish closes the pending DNS queries and orders the lists.

@@ -15,7 +15,6 @@ package collect
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -209,12 +208,12 @@ func (c *collector) run(parent context.Context) (*Result, error) {
 		if obf, err = c.obfuscator(); err != nil {
 			return nil, err
 		}
+		obf.AddHostnames(c.node)
 	}
 	out := c.opts.Output
 	if out == "" {
 		name := c.node
 		if obf != nil {
-			obf.AddHostnames(c.node)
 			name = obf.Hostname(c.node)
 		}
 		out = safeName(name) + "-" + stamp + ".tgz"
@@ -236,9 +235,9 @@ func (c *collector) run(parent context.Context) (*Result, error) {
 
 	kube := c.kubeSetup()
 	c.runTasks(ctx, c.snapshotTasks(kube))
-	c.learn(kube)
+	c.learn()
 	c.runTasks(ctx, c.derivedTasks())
-	c.window(ctx, kube)
+	c.window(ctx)
 
 	top := c.node
 	if obf != nil {
@@ -430,6 +429,10 @@ func (c *collector) obfuscateAll(obf *obfuscate.Obfuscator, m *bundle.Manifest, 
 		it.Error = string(obf.Text([]byte(it.Error)))
 		it.Command = string(obf.Text([]byte(it.Command)))
 	}
+	for i := range c.files.redactions {
+		r := &c.files.redactions[i]
+		r.Key = string(obf.Text([]byte(r.Key)))
+	}
 	m.Node = obf.Hostname(c.node)
 	c.node = m.Node
 	mp := out + ".mapping.json"
@@ -464,6 +467,3 @@ func quoteJSON(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
-
-// errNoNative: a native reader is not available in this build.
-var errNoNative = errors.New("native reader not available")

@@ -3,23 +3,14 @@
 package collect
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
-)
-
-// Output caps of one command: iptables-save of a big cluster is tens of MB.
-const (
-	maxStdout = 128 << 20
-	maxStderr = 16 << 10
 )
 
 // command runs argv with a clean, C-locale environment in its own process group,
@@ -83,78 +74,6 @@ func (c *collector) command(ctx context.Context, argv []string) ([]byte, *int, e
 	return out, code, nil
 }
 
-// deadlineOf reports how long ctx was given, for timeout messages.
-func deadlineOf(ctx context.Context) string {
-	if v, ok := ctx.Value(timeoutKey{}).(time.Duration); ok {
-		return v.String()
-	}
-	return "the item timeout"
-}
-
-type timeoutKey struct{}
-
-// lookPath finds name in Options.Path (the process's PATH by default, plus the
-// sbin directories a sudo'ed operator may lack).
-func (c *collector) lookPath(name string) (string, error) {
-	if strings.Contains(name, "/") {
-		if isExec(name) {
-			return name, nil
-		}
-		return "", fmt.Errorf("%s: not an executable file", name)
-	}
-	for _, dir := range filepath.SplitList(c.opts.Path) {
-		if dir == "" {
-			continue
-		}
-		p := filepath.Join(dir, name)
-		if isExec(p) {
-			return p, nil
-		}
-	}
-	return "", fmt.Errorf("command not found in PATH")
-}
-
-func isExec(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
-}
-
-// cmdEnv: the commands' output must not depend on the operator's locale.
-func (c *collector) cmdEnv() []string {
-	return []string{"PATH=" + c.opts.Path, "LC_ALL=C", "LANG=C", "HOME=/"}
-}
-
-func lastLine(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
-		s = s[i+1:]
-	}
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return s
-}
-
-// capped is a bytes.Buffer that stops growing at limit.
-type capped struct {
-	bytes.Buffer
-	limit     int
-	truncated bool
-}
-
-func (w *capped) Write(p []byte) (int, error) {
-	n := len(p)
-	if room := w.limit - w.Len(); room < len(p) {
-		w.truncated = true
-		if room > 0 {
-			w.Buffer.Write(p[:room])
-		}
-		return n, nil
-	}
-	w.Buffer.Write(p)
-	return n, nil
-}
-
 // readRegular reads a regular file of at most limit bytes. It opens without
 // blocking, so that a FIFO planted where a file was expected is refused instead
 // of hanging the reader.
@@ -179,4 +98,55 @@ func readRegular(name string, limit int64) ([]byte, error) {
 		return b[:limit], &partialError{err: fmt.Errorf("%s: cut at %d bytes", name, limit)}
 	}
 	return b, nil
+}
+
+// interruptAfter runs argv for d, then interrupts it (SIGINT, as a person would
+// with Ctrl-C, so that tcpdump flushes its file and prints its counters), and
+// kills its process group if it has not ended 3 s later. It returns stderr.
+func (c *collector) interruptAfter(ctx context.Context, argv []string, d time.Duration) ([]byte, error) {
+	path, err := c.lookPath(argv[0])
+	if err != nil {
+		return nil, err
+	}
+	var stderr capped
+	stderr.limit = maxStderr
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Env = c.cmdEnv()
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var runErr error
+	c.inNetnsWait(func(nsErr error) {
+		if nsErr != nil {
+			runErr = nsErr
+			return
+		}
+		if runErr = cmd.Start(); runErr != nil {
+			return
+		}
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case runErr = <-done:
+			return
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		_ = cmd.Process.Signal(syscall.SIGINT)
+		select {
+		case runErr = <-done:
+		case <-time.After(3 * time.Second):
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			runErr = fmt.Errorf("%s did not stop on SIGINT; killed", argv[0])
+			<-done
+		}
+	})
+	if runErr != nil {
+		if msg := lastLine(stderr.Bytes()); msg != "" {
+			return stderr.Bytes(), fmt.Errorf("%s: %v: %s", argv[0], runErr, msg)
+		}
+		return stderr.Bytes(), fmt.Errorf("%s: %v", argv[0], runErr)
+	}
+	return stderr.Bytes(), nil
 }

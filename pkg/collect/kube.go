@@ -83,6 +83,12 @@ func (c *collector) kubeSetup() *kubeCtx {
 			names[i] = cl.Config().String()
 		}
 		c.progress.say("kubernetes API: %s", strings.Join(names, "; then "))
+	} else {
+		why := "no kubeconfig or in-cluster credentials found"
+		if len(k.tried) > 0 {
+			why = strings.Join(k.tried, "; ")
+		}
+		c.progress.say("kubernetes API: not used (%s): the kube/ and calico/*.yaml objects are skipped; pass --kubeconfig", why)
 	}
 	return k
 }
@@ -129,7 +135,8 @@ func (c *collector) kubeTasks(k *kubeCtx) []Task {
 				reason = "no usable credentials: " + strings.Join(k.tried, "; ")
 			}
 			t.Run = func(context.Context) ([]byte, error) { return nil, skipped("%s", reason) }
-			t.Optional = o.extra
+			// Said once by kubeSetup rather than once per object.
+			t.Optional = true
 			tasks = append(tasks, t)
 			continue
 		}

@@ -16,7 +16,22 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
 )
 
-// DefaultDNSServiceIP is kubeadm's cluster DNS Service IP, probed when neither
+// topology is what the collector learns about the node to pick interfaces and
+// addresses: uplinks, tunnel devices, the VXLAN port, peers and DNS addresses.
+type topology struct {
+	Uplinks    []string
+	Tunnels    []string // tunl0, vxlan.calico present on the node
+	Links      map[string]bool
+	VXLANPorts []int
+	Peers      []netip.Addr // peer node addresses
+	DNSService netip.Addr
+	DNSSource  string // where DNSService came from
+	CoreDNS    []netip.Addr
+	CanReach   []netip.Addr
+	Interfaces []string // capture + ethtool interfaces
+}
+
+// defaultDNSServiceIP is kubeadm's cluster DNS Service IP, probed when neither
 // the kube-dns Service nor IPVS names another.
 var defaultDNSServiceIP = netip.AddrFrom4([4]byte{10, 96, 0, 10})
 
@@ -30,7 +45,7 @@ const maxRouteGets = 256
 // find the uplinks, tunnels, VXLAN ports, peers and DNS addresses. Reading the
 // bundle rather than the kernel keeps one truth: what is learnt is what the
 // analyzer will see.
-func (c *collector) learn(_ *kubeCtx) {
+func (c *collector) learn() {
 	t := &c.topo
 	t.Links = map[string]bool{}
 	own := map[netip.Addr]bool{}

@@ -20,7 +20,7 @@ type Native struct {
 	IPLink     func() ([]byte, error) // ip -d link show
 	// RouteGet renders `ip route get ADDR` for each address, each preceded by
 	// "# ip route get ADDR".
-	RouteGet func(addrs []netip.Addr) ([]byte, error)
+	RouteGet  func(addrs []netip.Addr) ([]byte, error)
 	IPVS      func() ([]byte, error) // ipvsadm -Ln
 	IPVSStats func() ([]byte, error) // ipvsadm -Ln --stats
 	// EthtoolFeatures and EthtoolStats render `ethtool -k IF` and `ethtool -S IF`.
@@ -53,20 +53,3 @@ const (
 	captureMaxBytes   = 200 << 20
 	captureSnapLen    = 640
 )
-
-// topology is what the collector learns about the node to pick interfaces and
-// addresses: uplinks, tunnel devices, the VXLAN port, peers and DNS addresses.
-type topology struct {
-	Uplinks     []string
-	Tunnels     []string // tunl0, vxlan.calico present on the node
-	Links       map[string]bool
-	VXLANPorts  []int
-	Peers       []netip.Addr // peer node addresses
-	DNSService  netip.Addr
-	DNSSource   string // where DNSService came from
-	CoreDNS     []netip.Addr
-	CanReach    []netip.Addr
-	Interfaces  []string // capture + ethtool interfaces
-	LinkErr     error
-	ServiceNote string
-}

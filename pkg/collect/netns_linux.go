@@ -9,8 +9,9 @@ import (
 
 // netnsHandle is the namespace Options.Netns names, or none.
 type netnsHandle struct {
-	h   netns.NsHandle
-	set bool
+	h    netns.NsHandle
+	orig netns.NsHandle // the process's own, to move threads back
+	set  bool
 }
 
 func openNetns(path string) (netnsHandle, error) {
@@ -21,21 +22,30 @@ func openNetns(path string) (netnsHandle, error) {
 	if err != nil {
 		return netnsHandle{}, fmt.Errorf("network namespace %s: %w", path, err)
 	}
-	return netnsHandle{h: h, set: true}, nil
+	// The calling thread's namespace: every unlocked thread is in it. (Not
+	// /proc/self, the main thread's, which a goroutine that ended locked in
+	// another namespace may have left there.)
+	orig, err := netns.Get()
+	if err != nil {
+		h.Close()
+		return netnsHandle{}, fmt.Errorf("network namespace of this process: %w", err)
+	}
+	return netnsHandle{h: h, orig: orig, set: true}, nil
 }
 
 func (n netnsHandle) close() {
 	if n.set {
 		n.h.Close()
+		n.orig.Close()
 	}
 }
 
 // inNetns runs fn on a new goroutine; with a namespace, on an OS thread moved
 // into it (fn gets the error when that fails, and must not read anything then).
-// The thread is never moved back: the goroutine exits still locked, so the
-// runtime discards the thread and no other goroutine ever runs in the wrong
-// namespace. Commands started from fn inherit the namespace, since fork happens
-// on the calling thread.
+// Afterwards the thread is moved back and unlocked; if that fails the goroutine
+// exits still locked, so the runtime discards the thread and no other goroutine
+// ever runs in the wrong namespace. Commands started from fn inherit the
+// namespace, since fork happens on the calling thread.
 func (c *collector) inNetns(fn func(nsErr error)) {
 	if !c.ns.set {
 		go fn(nil)
@@ -48,6 +58,9 @@ func (c *collector) inNetns(fn func(nsErr error)) {
 			return
 		}
 		fn(nil)
+		if netns.Set(c.ns.orig) == nil {
+			runtime.UnlockOSThread()
+		}
 	}()
 }
 

@@ -41,9 +41,15 @@ type Task struct {
 	// Post transforms the output before it is stored (redaction, conversion). An
 	// error fails the item and nothing is stored: unredacted data never is.
 	Post func(data []byte) ([]byte, []bundle.Redaction, error)
+	// Absent lists error texts meaning the source does not exist here rather
+	// than failed (`ethtool -S` of a virtual device: "no stats available"):
+	// such an attempt is recorded as skipped.
+	Absent []string
 	// Optional: a missing source (command absent, file absent) is not worth a line
 	// of progress output (it is still in the manifest).
 	Optional bool
+
+	retried string // set when the attempt failed and Fallback runs next
 }
 
 // skipError marks a source that is absent rather than failing: the item is
@@ -152,7 +158,7 @@ func (c *collector) runTasks(ctx context.Context, tasks []Task) {
 // runTask runs one task and its fallback, recording every attempt.
 func (c *collector) runTask(ctx context.Context, t Task) {
 	if ctx.Err() != nil {
-		c.finish(t, nil, skipped("the run's time limit (--timeout %s) was reached before this item ran", c.opts.Timeout), 0, nil)
+		c.finish(t, nil, skipped("%s before this item ran", c.stopped(ctx)), 0, nil)
 		return
 	}
 	if t.NeedsRoot && !c.root {
@@ -162,7 +168,9 @@ func (c *collector) runTask(ctx context.Context, t Task) {
 	start := time.Now()
 	data, exit, err := c.attempt(ctx, t)
 	dur := time.Since(start)
-	if err == nil || t.Fallback == nil || ctx.Err() != nil {
+	err = t.classify(err)
+	// A source found absent (skipped) is absent for its command too.
+	if err == nil || isSkip(err) || t.Fallback == nil || ctx.Err() != nil {
 		c.finish(t, data, err, dur, exit)
 		return
 	}
@@ -173,17 +181,33 @@ func (c *collector) runTask(ctx context.Context, t Task) {
 	if fb.Post == nil {
 		fb.Post = t.Post
 	}
-	if fb.Run == nil {
+	if fb.Run == nil && len(fb.Argv) > 0 {
 		if _, lerr := c.lookPath(fb.Argv[0]); lerr != nil {
 			// Nothing else to try: one item, with both reasons.
 			c.finish(t, data, fmt.Errorf("%w; fallback `%s`: %v", err, strings.Join(fb.Argv, " "), lerr), dur, exit)
 			return
 		}
 	}
+	t.retried = strings.Join(fb.Argv, " ")
+	if fb.Argv == nil {
+		t.retried = fb.Command
+	}
 	c.finish(t, nil, err, dur, exit)
 	start = time.Now()
 	data, exit, err = c.attempt(ctx, fb)
-	c.finish(fb, data, err, time.Since(start), exit)
+	c.finish(fb, data, fb.classify(err), time.Since(start), exit)
+}
+
+func (t *Task) classify(err error) error {
+	if err == nil || isSkip(err) {
+		return err
+	}
+	for _, a := range t.Absent {
+		if strings.Contains(err.Error(), a) {
+			return skipped("%s", err.Error())
+		}
+	}
+	return err
 }
 
 // attempt runs t once under its timeout.
@@ -226,10 +250,18 @@ func (c *collector) attempt(ctx context.Context, t Task) ([]byte, *int, error) {
 		return r.data, nil, r.err
 	case <-tctx.Done():
 		if ctx.Err() != nil {
-			return nil, nil, fmt.Errorf("the run's time limit (--timeout) was reached: %w", ctx.Err())
+			return nil, nil, errors.New(c.stopped(ctx))
 		}
 		return nil, nil, fmt.Errorf("timeout after %s", timeout)
 	}
+}
+
+// stopped says why the run's context ended.
+func (c *collector) stopped(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return "the run was interrupted"
+	}
+	return fmt.Sprintf("the run's time limit (--timeout %s) was reached", c.opts.Timeout)
 }
 
 // finish stores the output and records the item.
@@ -277,6 +309,10 @@ func (c *collector) finish(t Task, data []byte, err error, dur time.Duration, ex
 		}
 	}
 	c.files.record(it, reds)
+	if t.retried != "" {
+		c.progress.say("  retry   %-34s %s failed (%s); trying `%s`", it.Path, it.Source, it.Error, t.retried)
+		return
+	}
 	c.progress.item(it, t.Optional)
 }
 

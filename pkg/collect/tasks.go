@@ -68,8 +68,8 @@ func (c *collector) snapshotTasks(k *kubeCtx) []Task {
 		commandTask(bundle.IPSetListPath, "ipsets", true, "ipset", "list"),
 		commandTask(bundle.ConntrackStats, "conntrack statistics", true, "conntrack", "-S"),
 
-		c.rooted(nativeOr(bundle.IPVSPath, "IPVS table", bundle.SourceNetlink, n.IPVS, "ipvsadm", "-Ln")),
-		c.rooted(nativeOr(bundle.IPVSStatsPath, "IPVS statistics", bundle.SourceNetlink, n.IPVSStats, "ipvsadm", "-Ln", "--stats")),
+		ipvsTask(c.rooted(nativeOr(bundle.IPVSPath, "IPVS table", bundle.SourceNetlink, n.IPVS, "ipvsadm", "-Ln"))),
+		ipvsTask(c.rooted(nativeOr(bundle.IPVSStatsPath, "IPVS statistics", bundle.SourceNetlink, n.IPVSStats, "ipvsadm", "-Ln", "--stats"))),
 
 		c.calicoEnvTask(),
 		c.birdTask(),
@@ -82,6 +82,18 @@ func (c *collector) snapshotTasks(k *kubeCtx) []Task {
 // ResolvedConfPath keeps systemd-resolved's upstream list (not in the layout):
 // kubelet hands it to pods when /etc/resolv.conf points at 127.0.0.53.
 const ResolvedConfPath = "dns/systemd-resolved-resolv.conf"
+
+// ipvsTask: without the ip_vs module there is no IPVS table to read (kube-proxy
+// runs in iptables or nftables mode): the item is skipped, not failed.
+func ipvsTask(t Task) Task {
+	t.Absent = []string{"ip_vs module", "Protocol not available"}
+	if t.Fallback != nil {
+		fb := *t.Fallback
+		fb.Absent = t.Absent
+		t.Fallback = &fb
+	}
+	return t
+}
 
 // rooted marks a task and its fallback as needing root.
 func (c *collector) rooted(t Task) Task {

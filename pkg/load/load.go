@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/bird"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/bridgefdb"
@@ -47,8 +48,8 @@ type File struct {
 	Size    int64             `json:"size"`
 	Summary string            `json:"summary,omitempty"`
 	Diags   []diag.Diagnostic `json:"diagnostics,omitempty"`
-	// Parsed is false for files that are listed but not parsed (captures, files
-	// the layout does not know).
+	// Parsed is false for files that are listed but not parsed (files the
+	// layout does not know).
 	Parsed bool `json:"parsed"`
 }
 
@@ -101,7 +102,8 @@ type Node struct {
 	KubeProxy  *kube.ProxyConfig
 	Before     Counters
 	After      Counters
-	Pcaps      []string // pcap/*.pcap and *.pcapng paths
+	Pcaps      []string                    // pcap/*.pcap and *.pcapng paths
+	Captures   map[string]*capture.Summary // by path; none for a capture that cannot be opened
 	raw        map[string][]byte
 	lineStarts map[string][]int
 	unreadable map[string]error
@@ -116,7 +118,7 @@ type summarizer interface{ Summary() string }
 // Load parses every known file of b. It fails only when b cannot be listed at
 // all; a file that cannot be read is recorded in Files with an error diagnostic.
 func Load(b *bundle.Bundle) (*Node, error) {
-	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}}
+	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}, Captures: map[string]*capture.Summary{}}
 	known := map[string]bool{}
 	one := func(p, kind string, run func(data []byte) (summarizer, []diag.Diagnostic)) {
 		known[p] = true
@@ -226,6 +228,8 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		case strings.HasPrefix(p, bundle.PcapDir+"/") && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")):
 			f.Kind = "capture"
 			n.Pcaps = append(n.Pcaps, p)
+			f.Summary, f.Diags = n.summarizeCapture(p)
+			f.Parsed = true
 		case strings.HasPrefix(p, bundle.PcapDir+"/") && strings.HasSuffix(p, ".json"):
 			f.Kind = "capture metadata"
 		case p == bundle.DNSProbePath:
@@ -244,6 +248,19 @@ func Load(b *bundle.Bundle) (*Node, error) {
 	sort.Slice(n.Files, func(i, j int) bool { return n.Files[i].Path < n.Files[j].Path })
 	sort.Strings(n.Pcaps)
 	return n, nil
+}
+
+// summarizeCapture streams one capture through the summariser: a capture may
+// be gigabytes, so it is never read whole.
+func (n *Node) summarizeCapture(p string) (string, []diag.Diagnostic) {
+	f, err := n.Bundle.Open(p)
+	if err != nil {
+		return "", []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}
+	}
+	defer f.Close()
+	s, ds := capture.Summarize(f, capture.Options{})
+	n.Captures[p] = s
+	return s.Summary(), diag.WithFile(ds, p)
 }
 
 // bind adapts a parser to the loader: it stores the typed result in dst.

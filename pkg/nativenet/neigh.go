@@ -21,22 +21,20 @@ const (
 	ndaNHID        = 13
 	ndaFlagsExt    = 15
 
-	nudIncomplete = 0x01
-	nudReachable  = 0x02
-	nudStale      = 0x04
-	nudNoarp      = 0x40
-	nudPermanent  = 0x80
+	nudReachable = 0x02
+	nudStale     = 0x04
+	nudNoarp     = 0x40
+	nudPermanent = 0x80
 
-	ntfSelf        = 0x02
-	ntfMaster      = 0x04
-	ntfProxy       = 0x08
-	ntfExtLearned  = 0x10
-	ntfOffloaded   = 0x20
-	ntfSticky      = 0x40
-	ntfRouter      = 0x80
-	ntfExtManaged  = 0x01
-	ntfExtLocked   = 0x02
-	ntfManagedFlag = 0x01 // NTF_USE shares bit 0 in requests; in dumps bit 0 is never set
+	ntfSelf       = 0x02
+	ntfMaster     = 0x04
+	ntfProxy      = 0x08
+	ntfExtLearned = 0x10
+	ntfOffloaded  = 0x20
+	ntfSticky     = 0x40
+	ntfRouter     = 0x80
+	ntfExtManaged = 0x01
+	ntfExtLocked  = 0x02
 )
 
 // ndMsg is one RTM_NEWNEIGH message.
@@ -202,7 +200,7 @@ func fdbState(s uint16) string {
 	case s&nudReachable != 0:
 		return ""
 	}
-	return fmt.Sprintf("state=%#x", s)
+	return "state=" + cHex(uint64(s))
 }
 
 // renderNeighs renders an RTM_GETNEIGH dump as `ip neigh show`.

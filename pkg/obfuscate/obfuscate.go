@@ -11,7 +11,7 @@
 //     part is kept, so network and broadcast addresses stay what they were
 //     (10.244.1.64/26 maps to a canonical /26, brd .255 stays .255).
 //   - Special ranges are kept as they are: 0/8, 127/8, 169.254/16, 224/3
-//     (multicast, 255.255.255.255, netmasks), 128.0/16 and 192.0/16 (netmasks),
+//     (multicast, 255.255.255.255, netmasks from 224.0.0.0 to 255.255.255.255),
 //     and 10.96.0.0/12, the default Service CIDR, so that the analyzer's default DNS
 //     Service IP 10.96.0.10 still means the same thing. IPv6 ::/8, fe80::/10 and
 //     ff00::/8 are kept. The private ranges 10/8, 172.16/12, 192.168/16, 100.64/10
@@ -112,8 +112,6 @@ var v4Special = []special{
 	{netip.MustParsePrefix("127.0.0.0/8"), identity},
 	{netip.MustParsePrefix("169.254.0.0/16"), identity},
 	{netip.MustParsePrefix("224.0.0.0/3"), identity},
-	{netip.MustParsePrefix("128.0.0.0/16"), identity},
-	{netip.MustParsePrefix("192.0.0.0/16"), identity},
 	{netip.MustParsePrefix("10.96.0.0/12"), identity},
 	{netip.MustParsePrefix("10.0.0.0/8"), preserve},
 	{netip.MustParsePrefix("172.16.0.0/12"), preserve},

@@ -1,0 +1,286 @@
+// Package synth writes synthetic pcap captures for the capture summariser's
+// benchmarks: what `tcpdump -i eth0` shows on a Calico node, with its tunnels
+// to the other nodes, IP-in-IP and VXLAN (VNI 4096, UDP 4789), carrying pod TCP
+// traffic and pod DNS
+// to CoreDNS, plus plain DNS to the kube-dns VIP, a share of the queries left
+// unanswered. Packets are built once with gopacket's serializer and written
+// many times with their IDs, ports and timestamps changed, so that gigabytes
+// are written in seconds.
+package synth
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Config says how much to write. Generation stops at whichever of Packets and
+// Bytes (of file) is reached first; zero means no limit on that one.
+type Config struct {
+	Packets int64
+	Bytes   int64
+	Nodes   int    // nodes of the cluster; default 16
+	Seed    uint64 // of the packet mix
+	// UnansweredPermille of the DNS queries get no answer; default 20.
+	UnansweredPermille int
+}
+
+// Stats is what was written, for the benchmark to compare counts with.
+type Stats struct {
+	Packets, Bytes              int64
+	IPIP, VXLAN                 int64 // tunnel packets
+	DNSQueries, DNSResponses    int64
+	DNSUnanswered               int64
+	PlainDNSQueries, InnerQuery int64
+}
+
+// template is a frame with the offsets of the fields changed per packet.
+type template struct {
+	data   []byte
+	dnsID  int // offset of the DNS ID, or 0
+	cport  int // offset of the client port (UDP source of a query, destination of a response), or 0
+	cip    int // offset of the last byte of the client IP, or 0
+	isIPIP bool
+	isVX   bool
+}
+
+func ip4(src, dst net.IP, proto layers.IPProtocol) *layers.IPv4 {
+	return &layers.IPv4{Version: 4, IHL: 5, TTL: 64, Flags: layers.IPv4DontFragment, Protocol: proto, SrcIP: src.To4(), DstIP: dst.To4()}
+}
+
+func build(ls ...gopacket.SerializableLayer) []byte {
+	buf := gopacket.NewSerializeBuffer()
+	if err := gopacket.SerializeLayers(buf, gopacket.SerializeOptions{FixLengths: true, ComputeChecksums: true}, ls...); err != nil {
+		panic(err) // the templates are fixed: an error here is a bug in this file
+	}
+	return append([]byte(nil), buf.Bytes()...)
+}
+
+var (
+	macA = net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	macB = net.HardwareAddr{2, 0, 0, 0, 0, 2}
+)
+
+// inner builds the pod-level layers of one template.
+type innerKind int
+
+const (
+	innerTCPAck innerKind = iota
+	innerTCPData
+	innerDNSQuery
+	innerDNSAnswer
+)
+
+func innerLayers(kind innerKind, clientPod, serverPod net.IP) []gopacket.SerializableLayer {
+	switch kind {
+	case innerTCPAck, innerTCPData:
+		ip := ip4(clientPod, serverPod, layers.IPProtocolTCP)
+		tcp := &layers.TCP{SrcPort: 40000, DstPort: 8080, Seq: 1, Ack: 1, ACK: true, Window: 502}
+		_ = tcp.SetNetworkLayerForChecksum(ip)
+		if kind == innerTCPAck {
+			return []gopacket.SerializableLayer{ip, tcp}
+		}
+		tcp.PSH = true
+		return []gopacket.SerializableLayer{ip, tcp, gopacket.Payload(make([]byte, 600))}
+	case innerDNSQuery:
+		ip := ip4(clientPod, serverPod, layers.IPProtocolUDP)
+		u := &layers.UDP{SrcPort: 40000, DstPort: 53}
+		_ = u.SetNetworkLayerForChecksum(ip)
+		return []gopacket.SerializableLayer{ip, u, &layers.DNS{ID: 1, RD: true, Questions: []layers.DNSQuestion{{Name: []byte("kubernetes.default.svc.cluster.local"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}}}}
+	default:
+		ip := ip4(serverPod, clientPod, layers.IPProtocolUDP)
+		u := &layers.UDP{SrcPort: 53, DstPort: 40000}
+		_ = u.SetNetworkLayerForChecksum(ip)
+		return []gopacket.SerializableLayer{ip, u, &layers.DNS{ID: 1, QR: true, RD: true, RA: true,
+			Questions: []layers.DNSQuestion{{Name: []byte("kubernetes.default.svc.cluster.local"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}},
+			Answers:   []layers.DNSResourceRecord{{Name: []byte("kubernetes.default.svc.cluster.local"), Type: layers.DNSTypeA, Class: layers.DNSClassIN, TTL: 30, IP: net.IP{10, 96, 0, 1}}}}}
+	}
+}
+
+// offsets finds the DNS ID and client port of a frame whose innermost UDP
+// header starts at udpOff.
+func dnsOffsets(t *template, udpOff int, query bool) {
+	t.dnsID = udpOff + 8
+	if query {
+		t.cport = udpOff
+		t.cip = udpOff - 20 + 15 // source address of the IP header before UDP
+	} else {
+		t.cport = udpOff + 2
+		t.cip = udpOff - 20 + 19
+	}
+}
+
+type pairTemplates struct {
+	ipip, vxlan [4]template // by innerKind
+}
+
+func makePair(a, b int) pairTemplates {
+	nodeA, nodeB := net.IP{10, 0, 0, byte(10 + a)}, net.IP{10, 0, 0, byte(10 + b)}
+	podA, podB := net.IP{10, 244, byte(a), 5}, net.IP{10, 244, byte(b), 53}
+	var p pairTemplates
+	for k := innerTCPAck; k <= innerDNSAnswer; k++ {
+		// Answers travel back from B to A.
+		src, dst := nodeA, nodeB
+		if k == innerDNSAnswer {
+			src, dst = nodeB, nodeA
+		}
+		in := innerLayers(k, podA, podB)
+		ls := append([]gopacket.SerializableLayer{&layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}, ip4(src, dst, layers.IPProtocolIPv4)}, in...)
+		t := template{data: build(ls...), isIPIP: true}
+		if k >= innerDNSQuery {
+			dnsOffsets(&t, 14+20+20, k == innerDNSQuery)
+		}
+		p.ipip[k] = t
+
+		oip := ip4(src, dst, layers.IPProtocolUDP)
+		ou := &layers.UDP{SrcPort: layers.UDPPort(32768 + a*100 + b), DstPort: 4789}
+		_ = ou.SetNetworkLayerForChecksum(oip)
+		ls = append([]gopacket.SerializableLayer{&layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}, oip, ou,
+			&layers.VXLAN{ValidIDFlag: true, VNI: 4096},
+			&layers.Ethernet{SrcMAC: net.HardwareAddr{0x66, 0, 0, 0, 0, byte(a)}, DstMAC: net.HardwareAddr{0x66, 0, 0, 0, 0, byte(b)}, EthernetType: layers.EthernetTypeIPv4}}, in...)
+		t = template{data: build(ls...), isVX: true}
+		if k >= innerDNSQuery {
+			dnsOffsets(&t, 14+20+8+8+14+20, k == innerDNSQuery)
+		}
+		p.vxlan[k] = t
+	}
+	return p
+}
+
+func plainDNS(query bool) template {
+	pod, vip := net.IP{10, 244, 0, 7}, net.IP{10, 96, 0, 10}
+	var ls []gopacket.SerializableLayer
+	if query {
+		ls = innerLayers(innerDNSQuery, pod, vip)
+	} else {
+		ls = innerLayers(innerDNSAnswer, pod, vip)
+	}
+	t := template{data: build(append([]gopacket.SerializableLayer{&layers.Ethernet{SrcMAC: macA, DstMAC: macB, EthernetType: layers.EthernetTypeIPv4}}, ls...)...)}
+	dnsOffsets(&t, 14+20, query)
+	return t
+}
+
+// Write writes a pcap file (Ethernet, microseconds) to w.
+func Write(w io.Writer, c Config) (Stats, error) {
+	if c.Nodes < 2 {
+		c.Nodes = 16
+	}
+	if c.Nodes > 200 {
+		return Stats{}, fmt.Errorf("at most 200 nodes")
+	}
+	if c.UnansweredPermille <= 0 {
+		c.UnansweredPermille = 20
+	}
+	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
+	var pairs []pairTemplates
+	// The capture is node 0's: its tunnels go to and come from each
+	// other node.
+	for b := 1; b < c.Nodes; b++ {
+		pairs = append(pairs, makePair(0, b), makePair(b, 0))
+	}
+	pq, pa := plainDNS(true), plainDNS(false)
+
+	bw := bufio.NewWriterSize(w, 1<<20)
+	var st Stats
+	var hdr [24]byte
+	binary.LittleEndian.PutUint32(hdr[0:4], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(hdr[4:6], 2)
+	binary.LittleEndian.PutUint16(hdr[6:8], 4)
+	binary.LittleEndian.PutUint32(hdr[16:20], 262144)
+	binary.LittleEndian.PutUint32(hdr[20:24], 1)
+	if _, err := bw.Write(hdr[:]); err != nil {
+		return st, err
+	}
+	st.Bytes = 24
+	usec := int64(1714557600) * 1e6 // 2024-05-01 10:00 UTC
+	var id uint16
+	var port uint16 = 30000
+	buf := make([]byte, 0, 2048)
+	var rec [16]byte
+	emit := func(t *template, clientLow byte) error {
+		buf = append(buf[:0], t.data...)
+		if t.dnsID != 0 {
+			binary.BigEndian.PutUint16(buf[t.dnsID:], id)
+			binary.BigEndian.PutUint16(buf[t.cport:], port)
+			buf[t.cip] = clientLow
+		}
+		usec += 1 + int64(rng.IntN(20))
+		binary.LittleEndian.PutUint32(rec[0:4], uint32(usec/1e6))
+		binary.LittleEndian.PutUint32(rec[4:8], uint32(usec%1e6))
+		binary.LittleEndian.PutUint32(rec[8:12], uint32(len(buf)))
+		binary.LittleEndian.PutUint32(rec[12:16], uint32(len(buf)))
+		if _, err := bw.Write(rec[:]); err != nil {
+			return err
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		st.Packets++
+		st.Bytes += int64(16 + len(buf))
+		switch {
+		case t.isIPIP:
+			st.IPIP++
+		case t.isVX:
+			st.VXLAN++
+		}
+		return nil
+	}
+	done := func() bool {
+		return (c.Packets > 0 && st.Packets >= c.Packets) || (c.Bytes > 0 && st.Bytes >= c.Bytes)
+	}
+	for !done() {
+		p := &pairs[rng.IntN(len(pairs))]
+		r := rng.IntN(100)
+		var err error
+		switch {
+		case r < 55: // pod TCP through the tunnel: mostly ACKs, some data
+			k := innerTCPAck
+			if rng.IntN(4) == 0 {
+				k = innerTCPData
+			}
+			if r < 30 {
+				err = emit(&p.ipip[k], 0)
+			} else {
+				err = emit(&p.vxlan[k], 0)
+			}
+		default: // a DNS exchange: inside IPIP, inside VXLAN, or plain to the VIP
+			id++
+			port++
+			if port < 30000 {
+				port = 30000
+			}
+			client := byte(2 + rng.IntN(60))
+			q, a := &pq, &pa
+			switch {
+			case r < 70:
+				q, a = &p.ipip[innerDNSQuery], &p.ipip[innerDNSAnswer]
+				st.InnerQuery++
+			case r < 85:
+				q, a = &p.vxlan[innerDNSQuery], &p.vxlan[innerDNSAnswer]
+				st.InnerQuery++
+			default:
+				st.PlainDNSQueries++
+			}
+			if err = emit(q, client); err != nil {
+				break
+			}
+			st.DNSQueries++
+			if rng.IntN(1000) < c.UnansweredPermille {
+				st.DNSUnanswered++
+				break
+			}
+			err = emit(a, client)
+			st.DNSResponses++
+		}
+		if err != nil {
+			return st, err
+		}
+	}
+	return st, bw.Flush()
+}
