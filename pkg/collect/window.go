@@ -297,7 +297,14 @@ func (c *collector) capturedBytes() int64 {
 
 // probe sends the DNS queries and writes dns/probe.json.
 func (c *collector) probe(ctx context.Context) {
-	servers := append([]netip.Addr{c.topo.DNSService}, c.topo.CoreDNS...)
+	var servers []netip.Addr
+	// kubeadm's default address is a guess: on a host that shows no sign of
+	// Kubernetes (no kube-dns Service, no IPVS service, no CoreDNS pod) it may be
+	// somebody else's network, and nothing is sent there.
+	if c.topo.DNSSource != "kubeadm default" || len(c.topo.CoreDNS) > 0 {
+		servers = append(servers, c.topo.DNSService)
+	}
+	servers = append(servers, c.topo.CoreDNS...)
 	if len(servers) > maxProbeServers {
 		servers = servers[:maxProbeServers]
 	}
@@ -308,11 +315,17 @@ func (c *collector) probe(ctx context.Context) {
 		// query may wait for its whole timeout when DNS is broken.
 		Timeout: time.Duration(len(probeNames))*probeTimeout + 3*time.Second,
 	}
-	if c.native.Probe == nil {
+	switch {
+	case len(servers) == 0:
+		t.Command = "DNS queries"
+		t.Run = func(context.Context) ([]byte, error) {
+			return nil, skipped("no sign of Kubernetes on this host (DNS Service IP unknown, no CoreDNS pod): nothing to probe")
+		}
+	case c.native.Probe == nil:
 		t.Run = func(context.Context) ([]byte, error) {
 			return nil, skipped("no native DNS prober in this build")
 		}
-	} else {
+	default:
 		t.Run = func(ctx context.Context) ([]byte, error) {
 			return c.native.Probe(ctx, servers, probeNames, probeTimeout)
 		}
