@@ -50,11 +50,7 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.peerFacing()
 	b.sendAddress()
 	b.autodetect()
-	for i := range c.Nodes {
-		if len(c.Nodes[i].Captures) > 0 {
-			c.Nodes[i].Has[facts.HasCapture] = true
-		}
-	}
+	b.captures()
 	return c
 }
 

@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"os"
@@ -451,4 +452,61 @@ func tunnelTotal(s *capture.Summary, encap string) int64 {
 		}
 	}
 	return n
+}
+
+// TestAHugeRecordLengthInATinyFileAllocatesLittle: a record header claiming 60
+// MB in a file of 40 bytes (the snap length allows it) is a file cut short,
+// found without allocating the 60 MB.
+func TestAHugeRecordLengthInATinyFileAllocatesLittle(t *testing.T) {
+	h := make([]byte, 24+16)
+	binary.LittleEndian.PutUint32(h[0:], 0xa1b2c3d4)
+	binary.LittleEndian.PutUint16(h[4:], 2)
+	binary.LittleEndian.PutUint16(h[6:], 4)
+	binary.LittleEndian.PutUint32(h[16:], 1<<26) // snap length 64 MB
+	binary.LittleEndian.PutUint32(h[20:], 1)
+	binary.LittleEndian.PutUint32(h[24+8:], 60<<20)
+	binary.LittleEndian.PutUint32(h[24+12:], 60<<20)
+	var s *capture.Summary
+	var ds []diag.Diagnostic
+	r := testing.Benchmark(func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			s, ds = capture.Summarize(bytes.NewReader(h), capture.Options{})
+		}
+	})
+	if !s.Truncated || len(ds) != 1 || ds[0].Line != 1 {
+		t.Errorf("truncated %v, diagnostics %v", s.Truncated, ds)
+	}
+	if n := r.AllocedBytesPerOp(); n > 8<<20 {
+		t.Errorf("%d bytes allocated", n)
+	}
+}
+
+func TestSummarizeWarnsOfEveryFormatCutShort(t *testing.T) {
+	caps := testCaptures(t)
+	tests := []struct {
+		name        string
+		in          []byte
+		wantPackets int64
+		wantMsg     string
+	}{
+		{"a pcapng file cut inside its last block", caps["vxlan-dns.pcapng"][:len(caps["vxlan-dns.pcapng"])-10], 8, "capture cut short in packet 9"},
+		{"a gzip'd pcap cut inside its stream", caps["ipip-dns.pcap.gz"][:len(caps["ipip-dns.pcap.gz"])/2], -1, "capture"},
+		{"a pcap whose record claims more than the snap length", func() []byte {
+			b := append([]byte{}, caps["ipip-dns.pcap"]...)
+			binary.LittleEndian.PutUint32(b[24+16+len(ipipFrames(t)[0].data)+8:], 1<<30)
+			return b
+		}(), 1, "capture unreadable from packet 2 on (record length 1073741824 exceeds the snap length)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name+" gives a warning and what was read", func(t *testing.T) {
+			s, ds := capture.Summarize(bytes.NewReader(tt.in), capture.Options{})
+			if !s.Truncated || len(ds) != 1 || ds[0].Severity != diag.Warning || !strings.Contains(ds[0].Msg, tt.wantMsg) {
+				t.Errorf("truncated %v, diagnostics %v", s.Truncated, ds)
+			}
+			if tt.wantPackets >= 0 && s.Packets != tt.wantPackets {
+				t.Errorf("packets: got %d, want %d", s.Packets, tt.wantPackets)
+			}
+		})
+	}
 }

@@ -24,14 +24,17 @@ type pcapReader struct {
 	lt         layers.LinkType
 }
 
+// bigBuffer is the size the read buffer grows to for files larger than it:
+// far larger than the bufio buffer in front of it, so that reads into its
+// free part bypass bufio's copy.
+const bigBuffer = 1 << 20
+
 // maxSnapLen is libpcap's MAXIMUM_SNAPLEN: records longer than the file's snap
 // length and than this are corrupt.
 const maxSnapLen = 262144
 
 func newPcapReader(r io.Reader) (*pcapReader, error) {
-	// Four times the bufio buffer in front of it: reads into the free
-	// part of this one then bypass bufio's copy.
-	p := &pcapReader{r: r, buf: make([]byte, 4*readBuffer)}
+	p := &pcapReader{r: r, buf: make([]byte, readBuffer)}
 	if err := p.fill(24); err != nil {
 		return nil, err
 	}
@@ -93,11 +96,21 @@ func (p *pcapReader) fill(n int) error {
 			return p.eof
 		}
 		if p.start > 0 {
-			p.end = copy(p.buf, p.buf[p.start:p.end])
-			p.start = 0
+			// The file is larger than the buffer: up to bigBuffer,
+			// grow it rather than move its tail to the front, so that
+			// small files cost a small buffer and large ones few reads.
+			buf := p.buf
+			if len(buf) < bigBuffer {
+				buf = make([]byte, 2*len(buf))
+			}
+			p.end = copy(buf, p.buf[p.start:p.end])
+			p.buf, p.start = buf, 0
 		}
-		if n > len(p.buf) {
-			nb := make([]byte, n)
+		if p.end == len(p.buf) {
+			// A record longer than the buffer: grow it as its bytes
+			// arrive, so that a length field of 64 MB in a file of a
+			// few bytes costs no 64 MB.
+			nb := make([]byte, min(2*len(p.buf), n))
 			copy(nb, p.buf[:p.end])
 			p.buf = nb
 		}

@@ -12,9 +12,10 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// readBuffer is large enough that reading a capture costs one system call per
-// few thousand packets, small enough not to matter for memory.
-const readBuffer = 256 << 10
+// readBuffer is the buffer that detects the format; pcapgo reads pcapng files
+// through it, and it is large enough that this costs one system call per few
+// hundred packets.
+const readBuffer = 64 << 10
 
 // record is what a capture file says of one packet besides its bytes.
 type record struct {

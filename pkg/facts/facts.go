@@ -59,7 +59,9 @@ type Ref struct {
 	Node string `json:"node"`
 	File string `json:"file"`
 	Line int    `json:"line,omitempty"`
-	Text string `json:"text,omitempty"`
+	// Packet is the 1-based packet number in a capture file (Line is 0 then).
+	Packet int    `json:"packet,omitempty"`
+	Text   string `json:"text,omitempty"`
 }
 
 // Cluster is every node given to one analysis, plus what holds across them.
@@ -85,6 +87,10 @@ type Cluster struct {
 	// KubeNodes are the Kubernetes Node objects any bundle held: they name nodes
 	// whose bundle is absent and give each its InternalIP.
 	KubeNodes []KubeNode `json:"kubeNodes"`
+
+	// TunnelPaths: for each ordered pair of nodes, what the captures say about
+	// tunnel packets from one to the other (only pairs a capture saw traffic of).
+	TunnelPaths []TunnelPath `json:"tunnelPaths"`
 
 	// FelixIPIPEnabled/FelixVXLANEnabled: "true", "false" or "" (unknown), from the
 	// default FelixConfiguration or the calico-node env.
@@ -206,6 +212,9 @@ type Node struct {
 	Uplink string `json:"uplink"`
 
 	Captures []Capture `json:"captures"`
+	// CapturedSend: outer source addresses the node's own captures show its
+	// tunnel packets leaving with, most packets first.
+	CapturedSend []AddrSeen `json:"capturedSend"`
 
 	Resolv Resolv `json:"resolv"`
 
@@ -410,6 +419,31 @@ type Capture struct {
 	DNS  []DNSServer `json:"dns"`
 	ICMP []ICMPError `json:"icmp"`
 	Ref  Ref         `json:"ref"`
+}
+
+// TunnelPath joins the sender's and the receiver's captures of one direction
+// of one tunnel. Times are compared allowing for clock skew between nodes.
+type TunnelPath struct {
+	From  string `json:"from"`
+	To    string `json:"to"`
+	Encap string `json:"encap"`
+	Src   string `json:"src"`
+	Dst   string `json:"dst"`
+	// Sent: packets From's captures show leaving for To within the time both
+	// captures ran; Received: packets To's captures show arriving from From
+	// (-1 when To has no capture that could have seen them).
+	Sent     int    `json:"sent"`
+	Received int    `json:"received"`
+	Why      string `json:"why"` // when Received is -1: why nothing can be said
+	SentRef  Ref    `json:"sentRef"`
+	RecvRef  Ref    `json:"recvRef"`
+}
+
+// AddrSeen is an address with how often a capture saw it.
+type AddrSeen struct {
+	IP      string `json:"ip"`
+	Packets int    `json:"packets"`
+	Ref     Ref    `json:"ref"`
 }
 
 // TunnelFlow is IPIP or VXLAN traffic between two outer addresses.

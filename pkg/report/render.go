@@ -166,6 +166,9 @@ func refString(e facts.Ref) string {
 	if e.Line > 0 {
 		loc += fmt.Sprintf(":%d", e.Line)
 	}
+	if e.Packet > 0 {
+		loc += fmt.Sprintf(" packet %d", e.Packet)
+	}
 	if e.Text != "" {
 		return loc + ": " + e.Text
 	}

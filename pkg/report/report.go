@@ -107,6 +107,9 @@ func Build(in Input) *Report {
 	if r.Nodes == nil {
 		r.Nodes = []Node{}
 	}
+	if r.Findings == nil {
+		r.Findings = []findings.Finding{}
+	}
 	for i := range r.Findings {
 		if r.Findings[i].Evidence == nil {
 			r.Findings[i].Evidence = []facts.Ref{}

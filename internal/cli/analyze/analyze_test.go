@@ -35,15 +35,36 @@ func run(args ...string) (code int, stdout, stderr string) {
 func TestGolden(t *testing.T) {
 	root := repoRoot(t)
 	t.Chdir(root)
-	bundles, err := filepath.Glob("testdata/bundles/*.txtar")
-	if err != nil || len(bundles) == 0 {
-		t.Fatalf("no bundles: %v", err)
+	ents, err := os.ReadDir("testdata/bundles")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, b := range bundles {
-		name := strings.TrimSuffix(filepath.Base(b), ".txtar")
+	// A scenario is a .txtar file, or a folder of one bundle folder per node.
+	scenarios := map[string][]string{}
+	var names []string
+	for _, e := range ents {
+		p := filepath.Join("testdata", "bundles", e.Name())
+		switch {
+		case strings.HasSuffix(e.Name(), ".txtar"):
+			scenarios[strings.TrimSuffix(e.Name(), ".txtar")] = []string{p}
+		case e.IsDir():
+			nodes, _ := filepath.Glob(filepath.Join(p, "*", "net"))
+			for _, n := range nodes {
+				scenarios[e.Name()] = append(scenarios[e.Name()], filepath.Dir(n))
+			}
+		default:
+			continue
+		}
+		names = append(names, strings.TrimSuffix(e.Name(), ".txtar"))
+	}
+	if len(names) == 0 {
+		t.Fatal("no scenario bundles")
+	}
+	for _, name := range names {
+		b := scenarios[name]
 		for _, f := range []struct{ flag, ext string }{{"json", "json"}, {"markdown", "md"}, {"text", "txt"}} {
 			t.Run(name+"."+f.ext, func(t *testing.T) {
-				code, out, errOut := run("-o", f.flag, "--color", "never", b)
+				code, out, errOut := run(append([]string{"-o", f.flag, "--color", "never"}, b...)...)
 				if code != ExitOK {
 					t.Fatalf("exit %d: %s", code, errOut)
 				}

@@ -1,0 +1,206 @@
+package assemble
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/podnetdiag/podnetdiag/pkg/capture"
+	"github.com/podnetdiag/podnetdiag/pkg/celext"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
+	"github.com/podnetdiag/podnetdiag/pkg/load"
+)
+
+// maxClockSkew is how far apart two nodes' clocks are allowed to be when their
+// captures are compared: NTP keeps nodes within milliseconds, a node without
+// it drifts seconds.
+const maxClockSkew = 2 * time.Second
+
+func pktRef(n *load.Node, file string, packet int, text string) facts.Ref {
+	return facts.Ref{Node: n.Name, File: file, Packet: packet, Text: text}
+}
+
+// captures turns each node's capture summaries into facts, then joins what
+// senders and receivers saw of each tunnel direction.
+func (b *builder) captures() {
+	for i, ln := range b.nodes {
+		n := &b.c.Nodes[i]
+		paths := make([]string, 0, len(ln.Captures))
+		for p, s := range ln.Captures {
+			if s != nil && s.Packets > 0 {
+				paths = append(paths, p)
+			}
+		}
+		sort.Strings(paths)
+		for _, p := range paths {
+			n.Captures = append(n.Captures, captureFact(ln, p, ln.Captures[p]))
+		}
+		if len(n.Captures) > 0 {
+			n.Has[facts.HasCapture] = true
+		}
+	}
+	b.capturedSend()
+	b.tunnelPaths()
+}
+
+func captureFact(n *load.Node, file string, s *capture.Summary) facts.Capture {
+	base := path.Base(file)
+	fc := facts.Capture{
+		File: file, Iface: strings.TrimSuffix(strings.TrimSuffix(base, path.Ext(base)), ".pcap"),
+		StartMs: int(s.FirstNs / 1e6), EndMs: int(s.LastNs / 1e6), Packets: int(s.Packets),
+		Ref: facts.Ref{Node: n.Name, File: file},
+	}
+	for _, t := range s.Tunnels {
+		fc.Tunnels = append(fc.Tunnels, facts.TunnelFlow{
+			Src: t.Src.String(), Dst: t.Dst.String(), Encap: t.Encap,
+			Packets: int(t.Packets), Bytes: int(t.Bytes), FirstMs: int(t.FirstNs / 1e6), LastMs: int(t.LastNs / 1e6),
+			Ref: pktRef(n, file, t.FirstPacket, fmt.Sprintf("first of %d %s packets %s > %s", t.Packets, t.Encap, t.Src, t.Dst)),
+		})
+	}
+	for _, d := range s.DNS {
+		// Queries still within their timeout when the capture stopped may have
+		// been answered after it: they are not counted as unanswered.
+		un := d.Unanswered - d.UnansweredAtEnd
+		ref := pktRef(n, file, d.FirstQueryPacket, fmt.Sprintf("first query to %s", d.Server))
+		if un > 0 && d.FirstUnansweredPacket > 0 {
+			ref = pktRef(n, file, d.FirstUnansweredPacket, fmt.Sprintf("first unanswered query to %s", d.Server))
+		}
+		fc.DNS = append(fc.DNS, facts.DNSServer{
+			Server: d.Server.String(), Queries: d.Answered + d.Unanswered, Answered: d.Answered, Unanswered: un, Ref: ref,
+		})
+	}
+	for _, e := range s.ICMP {
+		fc.ICMP = append(fc.ICMP, facts.ICMPError{
+			Type: e.Type, Src: e.Src.String(), Dst: e.Dst.String(), MTU: e.MTU, Count: int(e.Count),
+			Ref: pktRef(n, file, e.FirstPacket, fmt.Sprintf("%s from %s about %s", e.Type, e.Src, e.QuotedDst)),
+		})
+	}
+	return fc
+}
+
+// owner names the node an outer tunnel address belongs to: one of its own
+// addresses, or the address peers route it by.
+func (b *builder) owner(addr string) string {
+	a, err := celext.ParseAddr(addr)
+	if err != nil {
+		return ""
+	}
+	if name := celext.NodeOwningIP(b.c, a); name != "" {
+		return name
+	}
+	for _, n := range b.c.Nodes {
+		if n.PeerFacingIP == addr || n.SendIP == addr {
+			return n.Name
+		}
+	}
+	return ""
+}
+
+// capturedSend lists the outer source addresses a node's own captures show its
+// tunnel packets to other nodes leaving with.
+func (b *builder) capturedSend() {
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		seen := map[string]*facts.AddrSeen{}
+		var order []string
+		for _, c := range n.Captures {
+			for _, t := range c.Tunnels {
+				dst := b.owner(t.Dst)
+				if dst == "" || dst == n.Name || b.owner(t.Src) != n.Name {
+					continue
+				}
+				s, ok := seen[t.Src]
+				if !ok {
+					s = &facts.AddrSeen{IP: t.Src, Ref: t.Ref}
+					seen[t.Src] = s
+					order = append(order, t.Src)
+				}
+				s.Packets += t.Packets
+			}
+		}
+		for _, ip := range order {
+			n.CapturedSend = append(n.CapturedSend, *seen[ip])
+		}
+		sort.SliceStable(n.CapturedSend, func(x, y int) bool { return n.CapturedSend[x].Packets > n.CapturedSend[y].Packets })
+	}
+}
+
+type pathKey struct{ from, to, encap, src, dst string }
+
+// tunnelPaths compares, for each tunnel direction a sender's capture shows,
+// what the receiver's captures saw over the time both were capturing.
+func (b *builder) tunnelPaths() {
+	c := b.c
+	byName := map[string]*facts.Node{}
+	for i := range c.Nodes {
+		byName[c.Nodes[i].Name] = &c.Nodes[i]
+	}
+	skew := int(maxClockSkew / time.Millisecond)
+	paths := map[pathKey]*facts.TunnelPath{}
+	var order []pathKey
+	for i := range c.Nodes {
+		a := &c.Nodes[i]
+		for _, ca := range a.Captures {
+			for _, t := range ca.Tunnels {
+				if b.owner(t.Src) != a.Name {
+					continue
+				}
+				to := b.owner(t.Dst)
+				if to == "" || to == a.Name {
+					continue
+				}
+				k := pathKey{a.Name, to, t.Encap, t.Src, t.Dst}
+				p, ok := paths[k]
+				if !ok {
+					p = &facts.TunnelPath{From: a.Name, To: to, Encap: t.Encap, Src: t.Src, Dst: t.Dst, Received: -1, SentRef: t.Ref}
+					paths[k] = p
+					order = append(order, k)
+				}
+				recv := byName[to]
+				if len(recv.Captures) == 0 {
+					p.Sent = max(p.Sent, t.Packets)
+					p.Why = "no capture on " + to
+					continue
+				}
+				// The receiver's captures that ran while these packets were sent.
+				got, overlapped := 0, false
+				var ref facts.Ref
+				for _, cb := range recv.Captures {
+					if t.LastMs < cb.StartMs-skew || t.FirstMs > cb.EndMs+skew {
+						continue
+					}
+					overlapped = true
+					for _, u := range cb.Tunnels {
+						if u.Src == t.Src && u.Dst == t.Dst && u.Encap == t.Encap && u.Packets > got {
+							got, ref = u.Packets, u.Ref
+						}
+					}
+				}
+				if !overlapped {
+					if p.Received < 0 {
+						p.Sent = max(p.Sent, t.Packets)
+						p.Why = fmt.Sprintf("the captures of %s and %s do not overlap in time (%s sent %s–%s; allowing %s of clock skew)",
+							a.Name, to, a.Name, msTime(t.FirstMs), msTime(t.LastMs), maxClockSkew)
+					}
+					continue
+				}
+				if p.Received < 0 {
+					p.Sent, p.Why = 0, ""
+				}
+				p.Sent = max(p.Sent, t.Packets)
+				if got >= p.Received {
+					p.Received, p.RecvRef = got, ref
+				}
+			}
+		}
+	}
+	for _, k := range order {
+		c.TunnelPaths = append(c.TunnelPaths, *paths[k])
+	}
+}
+
+func msTime(ms int) string {
+	return time.UnixMilli(int64(ms)).UTC().Format("15:04:05.000")
+}
