@@ -35,7 +35,7 @@ func TestTunnelPathsJoinSenderAndReceiverCaptures(t *testing.T) {
 			a: capt(s, s+15000, flow("10.0.0.1", "10.0.0.2", 12, s+100, s+1200)),
 			b: capt(s+3600000, s+3615000), wantSent: 12, wantReceived: -1, wantWhy: "do not overlap"},
 		{name: "no capture on the receiver",
-			a: capt(s, s+15000, flow("10.0.0.1", "10.0.0.2", 12, s+100, s+1200)),
+			a:        capt(s, s+15000, flow("10.0.0.1", "10.0.0.2", 12, s+100, s+1200)),
 			wantSent: 12, wantReceived: -1, wantWhy: "no capture on b"},
 	}
 	for _, tc := range tests {
