@@ -380,7 +380,7 @@ func TestSummarizeExpiresQueriesAfterTheTimeoutAndCountsLateAnswers(t *testing.T
 	}
 }
 
-func TestSummaryLine(t *testing.T) {
+func TestSummaryLineNamesTunnelPairsDNSServersAndCounts(t *testing.T) {
 	s, _ := summarizeFile(t, filepath.Join("testdata", "ipip-dns.pcap"))
 	want := "14 packets over 5.2 s; tunnels: 10.0.0.11→10.0.0.12 ipip 4 pkts, 10.0.0.12→10.0.0.11 ipip 1 pkts; DNS 10.96.0.10: 5 queries, 4 answered, 1 unanswered, 1 SERVFAIL, 1 NXDOMAIN, 1 over TCP; DNS 10.244.2.7: 2 queries, 1 answered, 1 unanswered"
 	if got := s.Summary(); got != want {
