@@ -10,7 +10,9 @@
 #   ours     bench/capsum FILE                     (the full summary)
 #   tshark   tshark -q -z conv,ip -r FILE          (IP conversations only)
 #   tcpdump  tcpdump -r FILE -nn 'ip proto 4' | wc -l   (count IP-in-IP only)
-# and prints packets/s and peak RSS (GNU time's %M) of each.
+# and prints packets/s and peak RSS (GNU time's %M) of each. tshark takes
+# minutes to hours on the large files: TIMEOUT=600 bench/capture.sh caps each
+# command (status 124 then).
 #
 # Needs go, GNU time (/usr/bin/time, package "time"), tshark and tcpdump.
 # SIZES="2000000p 100M" bench/capture.sh limits the runs.
@@ -29,15 +31,17 @@ done
 go build -o "$dir/gencap" ./bench/gencap
 go build -o "$dir/capsum" ./bench/capsum
 
-# measure NAME CMD...: prints seconds and peak RSS in MB.
+# measure CMD...: prints seconds, peak RSS in MB and exit status. A command
+# killed by the timeout (TIMEOUT seconds, default 3600) shows status 124.
 measure() {
 	local out=$dir/time.out
-	/usr/bin/time -f '%e %M' -o "$out" "$@" >/dev/null 2>&1 || true
-	read -r secs kb <"$out"
-	echo "$secs $((kb / 1024))"
+	/usr/bin/time -f '%e %M %x' -o "$out" timeout "${TIMEOUT:-3600}" "$@" >/dev/null 2>"$dir/stderr.out" || true
+	# time writes "Command exited with non-zero status N" before its line.
+	read -r secs kb status < <(tail -n 1 "$out")
+	echo "$secs $((kb / 1024)) $status"
 }
 
-printf '%-10s %-10s %-9s %9s %14s %9s %10s\n' capture packets tool seconds packets/s RSS-MB "vs ours"
+printf '%-16s %-9s %-8s %9s %12s %7s %8s %s\n' capture packets tool seconds packets/s RSS-MB "vs ours" status
 for size in $sizes; do
 	file=$dir/cap-$size.pcap
 	if [ ! -s "$file" ]; then
@@ -50,23 +54,24 @@ for size in $sizes; do
 	ipip=$(grep -o '"IPIP":[0-9]*' "$file.json" | cut -d: -f2)
 	cat "$file" >/dev/null # the page cache serves every tool alike
 
-	# Best of three for ours (the machine is shared); one run of each
+	# Best of five for ours (the machine is shared); one run of each
 	# other tool, which takes minutes on the large files.
 	best=
-	for _ in 1 2 3; do
+	for _ in 1 2 3 4 5; do
 		r=$(measure "$dir/capsum" "$file")
 		if [ -z "$best" ] || awk -v a="${r%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then best=$r; fi
 	done
-	read -r ours_s ours_mb <<<"$best"
-	read -r ts_s ts_mb <<<"$(measure tshark -q -z conv,ip -r "$file")"
-	read -r td_s td_mb <<<"$(measure sh -c "tcpdump -r '$file' -nn 'ip proto 4' 2>/dev/null | wc -l")"
+	read -r ours_s ours_mb ours_x <<<"$best"
+	read -r ts_s ts_mb ts_x <<<"$(measure tshark -q -z conv,ip -r "$file")"
+	[ "$ts_x" = 0 ] || echo "  tshark exited with status $ts_x: $(tail -c 300 "$dir/stderr.out")"
+	read -r td_s td_mb td_x <<<"$(measure sh -c "tcpdump -r '$file' -nn 'ip proto 4' 2>/dev/null | wc -l")"
 	got=$(tcpdump -r "$file" -nn 'ip proto 4' 2>/dev/null | wc -l)
 	mb=$(($(stat -c %s "$file") / 1048576))
-	for row in "ours $ours_s $ours_mb" "tshark $ts_s $ts_mb" "tcpdump $td_s $td_mb"; do
-		read -r tool s m <<<"$row"
-		awk -v c="${size}/${mb}MB" -v p="$packets" -v t="$tool" -v s="$s" -v m="$m" -v o="$ours_s" 'BEGIN{
+	for row in "ours $ours_s $ours_mb $ours_x" "tshark $ts_s $ts_mb $ts_x" "tcpdump $td_s $td_mb $td_x"; do
+		read -r tool s m x <<<"$row"
+		awk -v c="${size}/${mb}MB" -v p="$packets" -v t="$tool" -v s="$s" -v m="$m" -v o="$ours_s" -v x="$x" 'BEGIN{
 			pps = (s > 0) ? p / s : 0
-			printf "%-10s %-10d %-9s %9.2f %14.0f %9d %9.1fx\n", c, p, t, s, pps, m, (o > 0) ? s / o : 0 }'
+			printf "%-16s %-9d %-8s %9.2f %12.0f %7d %7.0fx %s\n", c, p, t, s, pps, m, (o > 0) ? s / o : 0, (x == 0) ? "ok" : "exit " x }'
 	done
 	[ "$got" = "$ipip" ] || echo "  (tcpdump counted $got IP-in-IP packets, the generator wrote $ipip)"
 done
