@@ -214,3 +214,58 @@ func TestInspectShowsCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestBadFlagValues: a mistyped flag value is an error that lists what is
+// allowed, never silently replaced by a default.
+func TestBadFlagValues(t *testing.T) {
+	t.Chdir(repoRoot(t))
+	b := "testdata/bundles/vxlan-healthy.txtar"
+	tests := []struct {
+		name  string
+		args  []string
+		wants []string
+	}{
+		{"a DNS Service IP that is no address", []string{"--dns-service-ip", "notanip", b}, []string{"notanip", "allowed"}},
+		{"a DNS Service IP with a prefix length", []string{"--dns-service-ip", "10.43.0.10/32", b}, []string{"10.43.0.10/32"}},
+		{"a DNS Service IP on a sub-command", []string{"facts", "--dns-service-ip", "10.43.0.300", b}, []string{"10.43.0.300"}},
+		{"a colour mode that does not exist", []string{"--color", "sometimes", b}, []string{"sometimes", "auto|always|never"}},
+		{"an output format that does not exist", []string{"-o", "nosuch", b}, []string{"nosuch", "text|json|markdown"}},
+		{"an inspect output format that does not exist", []string{"inspect", "-o", "markdown", b}, []string{"markdown", "text|json"}},
+		{"a fail-on level that does not exist", []string{"--fail-on", "error", b}, []string{"error", "critical|warning"}},
+		{"a zero bundle size limit", []string{"--max-bundle-size", "0", b}, []string{"--max-bundle-size"}},
+		{"a negative entry limit", []string{"--max-entries", "-5", b}, []string{"--max-entries"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := run(tc.args...)
+			if code != ExitInput {
+				t.Fatalf("exit %d, want %d (stderr %q)", code, ExitInput, errOut)
+			}
+			if out != "" {
+				t.Errorf("a report was written despite the bad flag:\n%s", out)
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+		})
+	}
+	// A valid IPv6 address and an IPv4-mapped one are accepted.
+	for _, ip := range []string{"fd00:10:96::a", "::ffff:10.43.0.10"} {
+		if code, _, errOut := run("--dns-service-ip", ip, "-o", "json", b); code == ExitInput {
+			t.Errorf("--dns-service-ip %s refused: %s", ip, errOut)
+		}
+	}
+}
+
+// TestVersion: --version names the build; it needs no bundle.
+func TestVersion(t *testing.T) {
+	code, out, errOut := run("--version")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.HasPrefix(out, "analyze ") || !strings.Contains(out, "go1.") {
+		t.Errorf("--version printed %q, want 'analyze VERSION ... goX'", out)
+	}
+}

@@ -23,10 +23,12 @@ type reportOptions struct {
 	isTerm func(io.Writer) bool
 }
 
+var colorModes = []string{"auto", "always", "never"}
+
 func (o *reportOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format. One of: "+strings.Join(report.Formats, "|"))
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding at or above this severity is found. One of: critical|warning")
-	cmd.Flags().StringVar(&o.color, "color", "auto", "colour the text report. One of: auto|always|never")
+	cmd.Flags().StringVar(&o.color, "color", "auto", "colour the text report. One of: "+strings.Join(colorModes, "|"))
 }
 
 func (g *globalOptions) analysisOptions() analysis.Options {
@@ -39,6 +41,9 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	}
 	if o.failOn != "" && o.failOn != findings.SeverityCritical && o.failOn != findings.SeverityWarning {
 		return inputError(fmt.Errorf("--fail-on %q: allowed: critical|warning", o.failOn))
+	}
+	if !slices.Contains(colorModes, o.color) {
+		return inputError(fmt.Errorf("--color %q: allowed: %s", o.color, strings.Join(colorModes, "|")))
 	}
 	eng, err := analysis.Engine(o.analysisOptions())
 	if err != nil {

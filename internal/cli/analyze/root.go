@@ -5,10 +5,12 @@ package analyze
 import (
 	"fmt"
 	"io"
+	"net/netip"
 
 	"github.com/spf13/cobra"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/version"
 )
 
 // globalOptions are the flags every sub-command shares.
@@ -17,6 +19,25 @@ type globalOptions struct {
 	maxEntries    int
 	ruleDirs      []string
 	dnsServiceIP  string
+}
+
+// validate rejects flag values that would otherwise be ignored or guessed
+// around: a report built on a mistyped DNS address would judge the wrong thing.
+func (g *globalOptions) validate() error {
+	if g.dnsServiceIP != "" {
+		a, err := netip.ParseAddr(g.dnsServiceIP)
+		if err != nil || a.Zone() != "" {
+			return fmt.Errorf("--dns-service-ip %q: not an IP address; allowed: an IPv4 or IPv6 address such as 10.96.0.10 or fd00:10:96::a", g.dnsServiceIP)
+		}
+		g.dnsServiceIP = a.Unmap().String()
+	}
+	if g.maxBundleSize <= 0 {
+		return fmt.Errorf("--max-bundle-size %d: allowed: a number of bytes > 0", g.maxBundleSize)
+	}
+	if g.maxEntries <= 0 {
+		return fmt.Errorf("--max-entries %d: allowed: a number > 0", g.maxEntries)
+	}
+	return nil
 }
 
 func (g *globalOptions) bundleOptions() bundle.Options {
@@ -58,9 +79,16 @@ was, 2 when a bundle or a rule file cannot be used.`,
 		Example: `  analyze node-a.tgz node-b.tgz node-c/
   analyze -o markdown --dns-service-ip 10.233.0.3 bundles/*.tgz > ticket.md
   analyze --fail-on warning -o json testdata/bundles/ipip-healthy.txtar`,
+		Version:       version.Get("").String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.ArbitraryArgs,
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			if err := g.validate(); err != nil {
+				return inputError(err)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return inputError(fmt.Errorf("no bundle given; see analyze --help"))
@@ -75,6 +103,7 @@ was, 2 when a bundle or a rule file cannot be used.`,
 		"refuse an archive with more entries than this")
 	root.PersistentFlags().StringArrayVar(&g.ruleDirs, "rules", nil, "a folder of extra rule files (<id>.yaml) to load with the built-in pack; repeatable")
 	root.PersistentFlags().StringVar(&g.dnsServiceIP, "dns-service-ip", "", "the cluster DNS Service IP (default: inferred from the bundles, else 10.96.0.10)")
+	root.SetVersionTemplate("analyze {{.Version}}\n")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return inputError(err) })
 	root.AddCommand(newCmdInspect(g, stdout), newCmdFacts(g, stdout), newCmdRules(g, stdout))
 	return root

@@ -17,6 +17,7 @@ import (
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	pcollect "github.com/podnetdiag/podnetdiag/pkg/collect"
+	"github.com/podnetdiag/podnetdiag/pkg/version"
 )
 
 // Exit codes.
@@ -102,6 +103,7 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 			}
 			return nil
 		},
+		Version:       version.Get(Version).String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -129,6 +131,7 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 	f.DurationVar(&o.ItemTimeout, "item-timeout", pcollect.DefaultItemTimeout, "bound on each item (a hung command is killed)")
 	f.StringVar(&o.Root, "root", "/", "where the node's filesystem is mounted (/proc, /etc, /var/log)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the summary")
+	cmd.SetVersionTemplate("collect {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return cmd
 }
@@ -160,7 +163,7 @@ func run(ctx context.Context, o *Options, stdout, stderr io.Writer) error {
 		Root:             o.Root,
 		Progress:         progress,
 		Terminal:         isTerminal(stderr),
-		Version:          Version,
+		Version:          version.Get(Version).Version,
 	})
 	if err != nil {
 		return err

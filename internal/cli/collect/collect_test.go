@@ -73,3 +73,14 @@ func TestTheSummaryListsTheBundleAndTheFailedItems(t *testing.T) {
 		t.Errorf("summary:\n%s", b.String())
 	}
 }
+
+// TestVersion: --version prints the build and collects nothing.
+func TestVersion(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := Main([]string{"--version"}, &out, &errb); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), "collect ") || !strings.Contains(out.String(), "go1.") {
+		t.Errorf("--version printed %q, want 'collect VERSION ... goX'", out.String())
+	}
+}
