@@ -242,10 +242,11 @@ func (o *Obfuscator) Prefix(p netip.Prefix) netip.Prefix {
 func (o *Obfuscator) Hostname(name string) string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if f, ok := o.hosts[strings.ToLower(name)]; ok {
+	l := string(asciiLower([]byte(name)))
+	if f, ok := o.hosts[l]; ok {
 		return f
 	}
-	if _, ok := o.kept[strings.ToLower(name)]; ok {
+	if _, ok := o.kept[l]; ok {
 		return name
 	}
 	return o.fakeHost(name)
@@ -286,7 +287,8 @@ func (o *Obfuscator) AddHostnames(names ...string) {
 	defer o.mu.Unlock()
 	for _, n := range names {
 		n = strings.TrimSuffix(strings.TrimSpace(n), ".")
-		l := strings.ToLower(n)
+		// Folded as Text folds, so a name with other letters still matches.
+		l := string(asciiLower([]byte(n)))
 		if l == "" {
 			continue
 		}

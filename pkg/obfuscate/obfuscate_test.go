@@ -163,6 +163,8 @@ func TestText(t *testing.T) {
 		{"host names as words", `"nodeName":"node-a" Linux node-a 5.15 cp-1 cp-1.corp.example node-ab xnode-a NODE-A`,
 			`"nodeName":"` + o.Hostname("node-a") + `" Linux ` + o.Hostname("node-a") + " 5.15 " + o.Hostname("cp-1") + " " +
 				o.Hostname("cp-1.corp.example") + " node-ab xnode-a " + o.Hostname("node-a")},
+		{"host names after runs whose lower case is longer", "ȺȺȺ node-a İ:node-a \xff\xffnode-a",
+			"ȺȺȺ " + o.Hostname("node-a") + " İ:" + o.Hostname("node-a") + " \xff\xff" + o.Hostname("node-a")},
 		{"names that are words of the outputs stay", "master cali-br ab", "master cali-br ab"},
 		{"JSON", `{"ip":"10.244.1.5","hostIP":"192.168.20.12"}`, `{"ip":"` + ip("10.244.1.5") + `","hostIP":"` + ip("192.168.20.12") + `"}`},
 	}

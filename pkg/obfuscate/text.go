@@ -184,7 +184,9 @@ func (o *Obfuscator) replaceHosts(data []byte) []byte {
 	if len(order) == 0 {
 		return data
 	}
-	lower := bytes.ToLower(data)
+	// ASCII folding keeps every byte at its offset: bytes.ToLower changes the
+	// length of some runes (and of invalid UTF-8), and the spans index data.
+	lower := asciiLower(data)
 	// Mark replaced spans so a shorter name is not replaced inside a longer one's
 	// replacement; build the output in one pass over sorted matches.
 	type span struct {
@@ -246,6 +248,19 @@ func (o *Obfuscator) replaceHosts(data []byte) []byte {
 	}
 	b.Write(data[last:])
 	return b.Bytes()
+}
+
+// asciiLower folds A-Z only, so the result is exactly as long as b. Host
+// names are ASCII (RFC 1123); other bytes are compared as they are.
+func asciiLower(b []byte) []byte {
+	l := make([]byte, len(b))
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		l[i] = c
+	}
+	return l
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
