@@ -4,8 +4,12 @@
 package analysis
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/podnetdiag/podnetdiag/pkg/assemble"
@@ -63,13 +67,30 @@ func Engine(o Options) (*rules.Engine, error) {
 // returns every diagnostic (file names prefixed with the node) and bundle
 // warning.
 func Facts(paths []string, o Options) (*facts.Cluster, []diag.Diagnostic, []string, error) {
-	nodes, err := load.LoadAll(paths, o.Bundle)
+	in, err := loadInputs(paths, o)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return in.cluster, in.diags, in.warns, nil
+}
+
+// inputs is what the bundles gave: the model, its data-quality remarks and
+// which files it came from.
+type inputs struct {
+	cluster *facts.Cluster
+	diags   []diag.Diagnostic
+	warns   []string
+	sources []report.Source
+}
+
+func loadInputs(paths []string, o Options) (*inputs, error) {
+	nodes, err := load.LoadAll(paths, o.Bundle)
+	if err != nil {
+		return nil, err
+	}
 	defer func() { _ = load.CloseAll(nodes) }()
 	if len(nodes) == 0 {
-		return nil, nil, nil, errors.New("no bundle given")
+		return nil, errors.New("no bundle given")
 	}
 	var ds []diag.Diagnostic
 	var warns []string
@@ -85,25 +106,59 @@ func Facts(paths []string, o Options) (*facts.Cluster, []diag.Diagnostic, []stri
 			warns = append(warns, n.Name+": "+w)
 		}
 		if n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil {
-			warns = append(warns, fmt.Sprintf("%s: neither %s nor %s is in the bundle: little can be checked", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
+			warns = append(warns, fmt.Sprintf("%s: neither %s nor %s is known from the bundle: little can be checked", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
 		}
 	}
 	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP})
-	return c, ds, warns, nil
+	return &inputs{cluster: c, diags: ds, warns: warns, sources: sources(nodes)}, nil
+}
+
+// sources names each node's bundle file with its SHA-256, so that a report
+// says exactly which data it judged. A directory has no single digest.
+func sources(nodes []*load.Node) []report.Source {
+	sums := map[string]string{}
+	out := make([]report.Source, 0, len(nodes))
+	for _, n := range nodes {
+		p := n.Bundle.Path
+		sum, ok := sums[p]
+		if !ok {
+			sum = fileSHA256(p)
+			sums[p] = sum
+		}
+		out = append(out, report.Source{Node: n.Name, File: p, SHA256: sum})
+	}
+	return out
+}
+
+func fileSHA256(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return ""
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Run analyses the bundles with a compiled engine.
 func Run(eng *rules.Engine, paths []string, o Options) (*report.Report, error) {
-	c, ds, warns, err := Facts(paths, o)
+	in, err := loadInputs(paths, o)
 	if err != nil {
 		return nil, err
 	}
+	c := in.cluster
 	fs := eng.Eval(c)
 	infos := make([]report.RuleInfo, 0, len(eng.Rules()))
 	for _, r := range eng.Rules() {
 		infos = append(infos, report.RuleInfo{ID: r.ID, Stage: r.Stage, Explains: r.Explains})
 	}
-	return report.Build(report.Input{Facts: c, Findings: fs, Rules: infos, Diagnostics: ds, Warnings: warns}), nil
+	return report.Build(report.Input{Facts: c, Findings: fs, Rules: infos, Diagnostics: in.diags, Warnings: in.warns, Sources: in.sources}), nil
 }
 
 // BuildFunc adapts Facts to the rule-test runner: bundle paths relative to the

@@ -51,6 +51,10 @@ type File struct {
 	// Parsed is false for files that are listed but not parsed (files the
 	// layout does not know).
 	Parsed bool `json:"parsed"`
+	// NotKnown says why the file's content counts as not collected (it is
+	// not its command's output, it is empty with no record of the command
+	// succeeding, it could not be read); "" when it was read as what it is.
+	NotKnown string `json:"notKnown,omitempty"`
 }
 
 // Counters holds the counter files read just before or after the capture window.
@@ -120,7 +124,7 @@ type summarizer interface{ Summary() string }
 func Load(b *bundle.Bundle) (*Node, error) {
 	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}, Captures: map[string]*capture.Summary{}}
 	known := map[string]bool{}
-	one := func(p, kind string, run func(data []byte) (summarizer, []diag.Diagnostic)) {
+	one := func(p, kind string, bd binding) {
 		known[p] = true
 		if !b.Exists(p) {
 			return
@@ -128,14 +132,22 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		data, err := b.ReadFileLimit(p, maxTextFile)
 		if err != nil {
 			n.unreadable[p] = err
-			n.Files = append(n.Files, File{Path: p, Kind: kind, Diags: []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}})
+			n.Files = append(n.Files, File{Path: p, Kind: kind, NotKnown: "unreadable: " + err.Error(), Diags: []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}})
 			return
 		}
 		n.raw[p] = data
-		res, ds := safeParse(p, data, run)
+		res, ds := safeParse(p, data, bd.parse)
 		f := File{Path: p, Kind: kind, Size: int64(len(data)), Diags: diag.WithFile(ds, p), Parsed: true}
 		if res != nil {
 			f.Summary = res.Summary()
+		}
+		if why := notKnown(data, ds, b.Manifest, p, !structured[p]); why != "" {
+			// What was parsed out of it is dropped, so that every fact and
+			// rule built on this file sees "not collected", never "empty".
+			bd.forget()
+			f.NotKnown = why
+			f.Diags = append(f.Diags, diag.Diagnostic{Severity: diag.Error, File: p,
+				Msg: fmt.Sprintf("not known: %s (%s); checks that need it are not made", why, kind)})
 		}
 		n.Files = append(n.Files, f)
 	}
@@ -175,10 +187,13 @@ func Load(b *bundle.Bundle) (*Node, error) {
 	}
 	for _, p := range ethFiles {
 		iface := strings.TrimSuffix(path.Base(p), ".txt")
-		one(p, "ethtool -k", func(data []byte) (summarizer, []diag.Diagnostic) {
-			r, ds := ethtool.ParseFeatures(data)
-			n.Ethtool[iface] = r
-			return r, ds
+		one(p, "ethtool -k", binding{
+			parse: func(data []byte) (summarizer, []diag.Diagnostic) {
+				r, ds := ethtool.ParseFeatures(data)
+				n.Ethtool[iface] = r
+				return r, ds
+			},
+			forget: func() { delete(n.Ethtool, iface) },
 		})
 	}
 	for _, c := range []struct {
@@ -198,10 +213,13 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		}
 		for _, p := range files {
 			iface := strings.TrimSuffix(strings.TrimPrefix(path.Base(p), "ethtool-S-"), ".txt")
-			one(p, "ethtool -S", func(data []byte) (summarizer, []diag.Diagnostic) {
-				r, ds := ethtool.ParseStats(data)
-				dst.Ethtool[iface] = r
-				return r, ds
+			one(p, "ethtool -S", binding{
+				parse: func(data []byte) (summarizer, []diag.Diagnostic) {
+					r, ds := ethtool.ParseStats(data)
+					dst.Ethtool[iface] = r
+					return r, ds
+				},
+				forget: func() { delete(dst.Ethtool, iface) },
 			})
 		}
 	}
@@ -263,12 +281,25 @@ func (n *Node) summarizeCapture(p string) (string, []diag.Diagnostic) {
 	return s.Summary(), diag.WithFile(ds, p)
 }
 
+// binding is a parser wired to where its result goes, and how to take that
+// result back when the file turns out not to be what it claims.
+type binding struct {
+	parse  func([]byte) (summarizer, []diag.Diagnostic)
+	forget func()
+}
+
 // bind adapts a parser to the loader: it stores the typed result in dst.
-func bind[T summarizer](parse parseFunc[T], dst *T) func([]byte) (summarizer, []diag.Diagnostic) {
-	return func(data []byte) (summarizer, []diag.Diagnostic) {
-		r, ds := parse(data)
-		*dst = r
-		return r, ds
+func bind[T summarizer](parse parseFunc[T], dst *T) binding {
+	return binding{
+		parse: func(data []byte) (summarizer, []diag.Diagnostic) {
+			r, ds := parse(data)
+			*dst = r
+			return r, ds
+		},
+		forget: func() {
+			var zero T
+			*dst = zero
+		},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/findings"
+	"github.com/podnetdiag/podnetdiag/pkg/version"
 )
 
 // Schema is the report's schema id.
@@ -34,11 +35,32 @@ type Report struct {
 	Findings  []findings.Finding `json:"findings"`
 	RootCause *RootCause         `json:"rootCause"`
 
-	// Data quality: not part of the JSON contract, shown by the other formats.
+	// Beyond the contract's keys (added, none removed): what the other
+	// formats show, so that a machine reading the JSON knows as much.
+	Tool        *version.Info `json:"tool,omitempty"`
+	AnalyzedAt  string        `json:"analyzedAt,omitempty"`
+	Inputs      []Source      `json:"inputs"`
+	DataQuality DataQuality   `json:"dataQuality"`
+
+	// Data quality, for the renderers (the JSON carries them in DataQuality).
 	Diagnostics []diag.Diagnostic `json:"-"`
 	Warnings    []string          `json:"-"`
 	// Facts is the model the findings come from, for renderers that draw it.
 	Facts *facts.Cluster `json:"-"`
+}
+
+// Source is one bundle file the report judged.
+type Source struct {
+	Node   string `json:"node"`
+	File   string `json:"file"`
+	SHA256 string `json:"sha256,omitempty"` // empty for a directory
+}
+
+// DataQuality is what could not be read as it should: bundle warnings and
+// the parsers' diagnostics (file names prefixed with the node).
+type DataQuality struct {
+	Warnings    []string          `json:"warnings"`
+	Diagnostics []diag.Diagnostic `json:"diagnostics"`
 }
 
 // Cluster is the cluster summary of the contract.
@@ -83,6 +105,7 @@ type Input struct {
 	Rules       []RuleInfo
 	Diagnostics []diag.Diagnostic
 	Warnings    []string
+	Sources     []Source
 }
 
 // Build assembles the report: stage statuses, root cause, consequences.
@@ -97,6 +120,11 @@ func Build(in Input) *Report {
 		Diagnostics: in.Diagnostics,
 		Warnings:    in.Warnings,
 		Facts:       c,
+		Inputs:      append([]Source{}, in.Sources...),
+		DataQuality: DataQuality{
+			Warnings:    append([]string{}, in.Warnings...),
+			Diagnostics: append([]diag.Diagnostic{}, in.Diagnostics...),
+		},
 	}
 	if r.Cluster.Encapsulation == "" {
 		r.Cluster.Encapsulation = facts.EncapUnknown

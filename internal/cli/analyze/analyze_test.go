@@ -35,6 +35,7 @@ func run(args ...string) (code int, stdout, stderr string) {
 func TestGolden(t *testing.T) {
 	root := repoRoot(t)
 	t.Chdir(root)
+	t.Setenv("SOURCE_DATE_EPOCH", "1767225600") // 2026-01-01T00:00:00Z
 	ents, err := os.ReadDir("testdata/bundles")
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,18 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/podnetdiag/podnetdiag/pkg/analysis"
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/findings"
 	"github.com/podnetdiag/podnetdiag/pkg/report"
+	"github.com/podnetdiag/podnetdiag/pkg/version"
 )
 
 type reportOptions struct {
@@ -53,6 +58,10 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	if err != nil {
 		return inputError(err)
 	}
+	tool := version.Get("")
+	tool.GoVersion = "" // the toolchain is not the analyzer's version
+	r.Tool = &tool
+	r.AnalyzedAt = analysisTime().Format(time.RFC3339)
 	switch o.output {
 	case "json":
 		err = report.JSON(w, r)
@@ -71,8 +80,48 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 				return &exitError{code: ExitFindings, err: errors.New("findings at or above " + o.failOn)}
 			}
 		}
+		// A gate that saw nothing must not pass: the report is written, the
+		// exit says the input could not be judged.
+		if why := unjudged(r); why != "" {
+			return inputError(fmt.Errorf("--fail-on %s cannot pass: %s", o.failOn, why))
+		}
 	}
 	return nil
+}
+
+// unjudged says why the analysis could not judge its input, or "": a node
+// whose IPVS table and routes are both unknown (the layout's minimum), or no
+// runbook stage with a verdict at all.
+func unjudged(r *report.Report) string {
+	var why []string
+	if r.Facts != nil {
+		for _, n := range r.Facts.Nodes {
+			if !n.Has[facts.HasIPVS] && !n.Has[facts.HasRoutes] {
+				why = append(why, fmt.Sprintf("on %s neither %s nor %s is known", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
+			}
+		}
+	}
+	judged := false
+	for _, s := range r.Stages {
+		if s.Status != report.StatusUnknown {
+			judged = true
+		}
+	}
+	if !judged {
+		why = append(why, "no runbook stage could be checked")
+	}
+	return strings.Join(why, "; ")
+}
+
+// analysisTime is now, or SOURCE_DATE_EPOCH when set (the reproducible-builds
+// convention), so that a report can be reproduced byte for byte.
+func analysisTime() time.Time {
+	if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {
+		if sec, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.Unix(sec, 0).UTC()
+		}
+	}
+	return time.Now().UTC()
 }
 
 func (o *reportOptions) useColor(w io.Writer) bool {
