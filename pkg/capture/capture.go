@@ -114,6 +114,9 @@ type Summary struct {
 
 	Tunnels            []TunnelFlow `json:"tunnels"` // most packets first
 	TunnelOtherPackets int64        `json:"tunnelOtherPackets,omitempty"`
+	// VXLANPortOther counts UDP packets on a VXLAN port that carry no VXLAN
+	// header: not counted as tunnel packets, and read as DNS when a port is 53.
+	VXLANPortOther int64 `json:"vxlanPortOther,omitempty"`
 
 	DNS             []DNSServer   `json:"dns"` // most queries first
 	DNSUnanswered   []Transaction `json:"dnsUnanswered"`

@@ -278,18 +278,16 @@ func (st *state) network(num int, ns, wireLen int64, p *pkt) {
 	switch p.l4 {
 	case layers.LayerTypeUDP:
 		if st.isVXLAN(p.sport, p.dport) {
-			var vni uint32
-			pay := p.l4pay
-			if len(pay) >= 8 {
-				vni = uint32(pay[4])<<16 | uint32(pay[5])<<8 | uint32(pay[6])
-			}
-			t := st.tunnel(p, encapVXLAN, vni, num, ns, wireLen)
-			if len(pay) >= 8 {
+			if pay := p.l4pay; vxlanHeader(pay) {
+				vni := uint32(pay[4])<<16 | uint32(pay[5])<<8 | uint32(pay[6])
+				t := st.tunnel(p, encapVXLAN, vni, num, ns, wireLen)
 				st.innerPacket(num, ns, t, layers.LayerTypeEthernet, pay[8:])
-			} else if t != nil {
-				t.flow.InnerOther++
+				return
 			}
-			return
+			// A port is no proof: a DNS client may have drawn 4789 as
+			// its ephemeral port. What is not VXLAN is read as what
+			// its other port says.
+			st.s.VXLANPortOther++
 		}
 		if p.sport == 53 || p.dport == 53 {
 			st.dns.udp(st, num, ns, p, false)
@@ -301,6 +299,27 @@ func (st *state) network(num int, ns, wireLen int64, p *pkt) {
 	case layers.LayerTypeICMPv4, layers.LayerTypeICMPv6:
 		st.icmpError(num, p, false)
 	}
+}
+
+// vxlanHeader tells a VXLAN header (RFC 7348) followed by an inner Ethernet
+// frame from other UDP payloads on a VXLAN port: the I flag set, the reserved
+// flag bits and the reserved byte after the VNI clear, and an Ethernet type
+// the kernel's VXLAN devices carry. The group-policy extension (G flag, Linux
+// "gbp") puts its policy ID in bytes 1-3, so those bytes are only checked
+// without it. A DNS message there fails at least one check: its flags or
+// counts fill the reserved bytes, or its question the Ethernet type.
+func vxlanHeader(pay []byte) bool {
+	if len(pay) < 8+14 || pay[0]&0x08 == 0 || pay[0]&0x77 != 0 || pay[7] != 0 {
+		return false
+	}
+	if pay[0]&0x80 == 0 && (pay[1] != 0 || pay[2] != 0 || pay[3] != 0) {
+		return false
+	}
+	switch layers.EthernetType(uint16(pay[8+12])<<8 | uint16(pay[8+13])) {
+	case layers.EthernetTypeIPv4, layers.EthernetTypeIPv6, layers.EthernetTypeARP, layers.EthernetTypeDot1Q:
+		return true
+	}
+	return false
 }
 
 // tunnel counts one outer packet of a tunnel flow; nil when over the cap.
