@@ -44,3 +44,18 @@ rm -f /tmp/podnetdiag-fuzz*.$$
 
 echo "== go test"
 go test -count=1 ./...
+
+echo "== real-kernel fault lab (lab/)"
+# Three namespaced nodes per case, collect on each, analyze on the bundles;
+# one line per case: case, expected root cause, root cause given, time, other
+# findings at warning or above.
+if [ "$(id -u)" != 0 ]; then
+	echo "lab: skipped: needs root (network, UTS, mount and PID namespaces)"
+else
+	table=$(mktemp)
+	rc=0
+	PODNETDIAG_LAB=1 PODNETDIAG_LAB_TABLE="$table" go test -count=1 -timeout 20m -run '^TestLabMatrix$' ./lab >"$table.log" 2>&1 || rc=$?
+	if [ -s "$table" ]; then cat "$table"; else grep -E 'SKIP|skip' "$table.log" || true; fi
+	if [ $rc != 0 ]; then cat "$table.log"; rm -f "$table" "$table.log"; exit $rc; fi
+	rm -f "$table" "$table.log"
+fi
