@@ -303,75 +303,6 @@ func (b *builder) podBlocks() {
 	}
 }
 
-// dnsServiceIP decides the cluster DNS address: the flag, then kube-proxy's
-// iptables rule for kube-dns, then the IPVS service whose real servers are the
-// CoreDNS pods, then the only IPVS UDP/53 service, then kubeadm's default.
-func (b *builder) dnsServiceIP(flag string) {
-	c := b.c
-	if a, err := netip.ParseAddr(strings.TrimSpace(flag)); err == nil {
-		c.DNSServiceIP, c.DNSServiceIPSource = a.String(), "flag"
-		return
-	}
-	for _, n := range b.nodes {
-		if n.IPTables == nil {
-			continue
-		}
-		for _, r := range n.IPTables.RulesIn("nat", "KUBE-SERVICES") {
-			if !r.DstPrefix.IsValid() || !r.DstPrefix.IsSingleIP() {
-				continue
-			}
-			for _, cm := range r.Comments {
-				if strings.HasPrefix(cm, "kube-system/kube-dns:dns") {
-					c.DNSServiceIP, c.DNSServiceIPSource = r.DstPrefix.Addr().String(), "iptables"
-					c.DNSServiceIPRef = refAt(n, bundle.IPTablesSavePath, r.Line)
-					return
-				}
-			}
-		}
-	}
-	kubeIPs := map[string]bool{}
-	for _, n := range b.nodes {
-		if n.Endpoints != nil {
-			for _, e := range n.Endpoints.Items {
-				for _, a := range e.Addresses {
-					kubeIPs[a.IP.String()] = true
-				}
-			}
-		}
-	}
-	vips := map[string]facts.Ref{}
-	var order []string
-	for i, n := range c.Nodes {
-		for _, s := range n.IPVS {
-			if s.Proto != "UDP" || s.Port != 53 {
-				continue
-			}
-			if len(kubeIPs) > 0 {
-				match := false
-				for _, r := range s.Reals {
-					if kubeIPs[r.IP] {
-						match = true
-					}
-				}
-				if match {
-					c.DNSServiceIP, c.DNSServiceIPSource, c.DNSServiceIPRef = s.VIP, "ipvs", s.Ref
-					return
-				}
-			}
-			if _, ok := vips[s.VIP]; !ok {
-				vips[s.VIP] = s.Ref
-				order = append(order, s.VIP)
-			}
-			_ = i
-		}
-	}
-	if len(order) == 1 {
-		c.DNSServiceIP, c.DNSServiceIPSource, c.DNSServiceIPRef = order[0], "ipvs", vips[order[0]]
-		return
-	}
-	c.DNSServiceIP, c.DNSServiceIPSource = DefaultDNSServiceIP, "default"
-}
-
 func (b *builder) dnsServices() {
 	for i := range b.c.Nodes {
 		n := &b.c.Nodes[i]
@@ -412,7 +343,7 @@ func (b *builder) coreDNS() {
 	for _, n := range b.nodes {
 		if n.Endpoints != nil {
 			for _, e := range n.Endpoints.Items {
-				if e.Name != "" && e.Name != "kube-dns" && !strings.HasPrefix(e.Name, "kube-dns-") && e.Service != "kube-dns" {
+				if !isDNSEndpoints(e, c.DNSServiceName, len(n.Endpoints.Items)) && !strings.HasPrefix(e.Name, "kube-dns-") {
 					continue
 				}
 				kube = true

@@ -104,7 +104,7 @@ func TestDNSServiceIPInference(t *testing.T) {
 		name, archive, flag, want, source string
 	}{
 		{"the flag wins", "-- a/ipvs/ipvsadm-Ln.txt --\n" + ipvs("10.233.0.3"), "10.0.0.10", "10.0.0.10", "flag"},
-		{"the only IPVS UDP/53 service", "-- a/ipvs/ipvsadm-Ln.txt --\n" + ipvs("10.233.0.3"), "", "10.233.0.3", "ipvs"},
+		{"the only IPVS UDP/53 service", "-- a/ipvs/ipvsadm-Ln.txt --\n" + ipvs("10.233.0.3"), "", "10.233.0.3", "ipvs-udp53"},
 		{"kube-proxy's iptables comment", "-- a/net/iptables-save.txt --\n*nat\n:KUBE-SERVICES - [0:0]\n" +
 			"-A KUBE-SERVICES -d 172.30.0.10/32 -p udp -m comment --comment \"kube-system/kube-dns:dns cluster IP\" -m udp --dport 53 -j KUBE-SVC-TCOU7JCQXEZGVUNU\nCOMMIT\n", "", "172.30.0.10", "iptables"},
 		{"kubeadm's default when nothing says", "-- a/net/ip-route.txt --\ndefault via 10.0.0.1 dev eth0\n", "", DefaultDNSServiceIP, "default"},

@@ -10,6 +10,8 @@ const (
 	UnamePath     = "host/uname.txt"
 	OSReleasePath = "host/os-release"
 	SysctlPath    = "host/sysctl.txt"
+	// KubeletConfigPath is the kubelet's configuration file (clusterDNS).
+	KubeletConfigPath = "host/kubelet-config.yaml"
 
 	IPAddrPath       = "net/ip-addr.txt"
 	IPLinkPath       = "net/ip-link.txt"
@@ -39,6 +41,11 @@ const (
 	KubeDNSEndpointsPath = "kube/kube-dns-endpoints.json"
 	KubeCoreDNSPodsPath  = "kube/coredns-pods.json"
 	KubeProxyConfigPath  = "kube/kube-proxy-config.yaml"
+	// KubeDNSServicePath holds the DNS Service selected by its label
+	// k8s-app=kube-dns, whatever its name; KubeDNSServiceLegacyPath is where
+	// collectors before layout 1.1 wrote the kube-dns Service by name.
+	KubeDNSServicePath       = "kube/dns-service.json"
+	KubeDNSServiceLegacyPath = "kube/kube-dns-service.json"
 
 	ResolvConfPath = "dns/resolv.conf"
 	DNSProbePath   = "dns/probe.json"

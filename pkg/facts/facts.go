@@ -67,10 +67,28 @@ type Ref struct {
 // Cluster is every node given to one analysis, plus what holds across them.
 type Cluster struct {
 	// DNSServiceIP is the cluster DNS Service IP; DNSServiceIPSource says how it
-	// was found ("flag", "kube", "resolv.conf", "ipvs", "iptables", "default").
+	// was found, the most authoritative source first: "flag", "kube-service"
+	// (the Service labelled k8s-app=kube-dns), "kubelet" (clusterDNS),
+	// "iptables", "nftables", "ipvs" (kube-proxy's rules for the Service whose
+	// backends are the CoreDNS pods), "ipvs-udp53" (the only IPVS UDP/53
+	// service), or "default" (kubeadm's 10.96.0.10: nothing said otherwise; a
+	// rule must not judge on it).
 	DNSServiceIP       string `json:"dnsServiceIP"`
 	DNSServiceIPSource string `json:"dnsServiceIPSource"`
 	DNSServiceIPRef    Ref    `json:"dnsServiceIPRef"`
+	// DNSServiceIPKnown is false when DNSServiceIP is only the default.
+	DNSServiceIPKnown bool `json:"dnsServiceIPKnown"`
+	// DNSServiceIPCandidates is every address a source named, in order of
+	// authority; they disagree when a source is stale or misread.
+	DNSServiceIPCandidates []Inference `json:"dnsServiceIPCandidates"`
+	// DNSServiceName/DNSServiceNamespace name the DNS Service where a source
+	// says so ("kube-dns", "rke2-coredns-rke2-coredns", ...).
+	DNSServiceName      string `json:"dnsServiceName"`
+	DNSServiceNamespace string `json:"dnsServiceNamespace"`
+
+	// PodCIDRsSource says where PodCIDRs come from: "ippools", "calico-env",
+	// "kube-proxy", "node-podcidr", "" (unknown).
+	PodCIDRsSource string `json:"podCIDRsSource"`
 
 	PodCIDRs []string `json:"podCIDRs"`
 	Pools    []Pool   `json:"pools"`
@@ -97,6 +115,14 @@ type Cluster struct {
 	FelixIPIPEnabled  string `json:"felixIPIPEnabled"`
 	FelixVXLANEnabled string `json:"felixVXLANEnabled"`
 	FelixRef          Ref    `json:"felixRef"`
+}
+
+// Inference is one value a source gave, with where it says so.
+type Inference struct {
+	Value  string `json:"value"`
+	Source string `json:"source"`
+	Note   string `json:"note,omitempty"`
+	Ref    Ref    `json:"ref"`
 }
 
 // KubeNode is a Kubernetes Node object.

@@ -30,6 +30,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/iptables"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipvsadm"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/kubelet"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/nft"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/procnet"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/resolvconf"
@@ -77,40 +78,45 @@ type Node struct {
 	IPVS      *ipvsadm.Result
 	IPVSStats *ipvsadm.Result
 
-	Addr       *iplink.Result
-	Link       *iplink.Result
-	Routes     *iproute.Result
-	RoutesAll  *iproute.Result
-	RouteGet   *iproute.RouteGetResult
-	Rules      *iproute.RuleResult
-	Neigh      *ipneigh.Result
-	FDB        *bridgefdb.Result
-	IPTables   *iptables.Result
-	NFT        *nft.Result
-	IPSet      *ipset.Result
-	Conntrack  *conntrack.Result
-	Ethtool    map[string]*ethtool.FeaturesResult // by interface name
-	Sysctl     *sysctl.Result
-	Uname      *uname.Result
-	OSRelease  *envfile.Result
-	Resolv     *resolvconf.Result
-	CalicoEnv  *envfile.Result
-	DaemonSet  *calico.DaemonSet
-	Pools      *calico.IPPools
-	Felix      *calico.FelixConfigs
-	Bird       *bird.Result
-	CalicoLog  *calicolog.Result
-	KubeNodes  *kube.Nodes
-	Endpoints  *kube.EndpointsList
-	Pods       *kube.Pods
-	KubeProxy  *kube.ProxyConfig
-	Before     Counters
-	After      Counters
-	Pcaps      []string                    // pcap/*.pcap and *.pcapng paths
-	Captures   map[string]*capture.Summary // by path; none for a capture that cannot be opened
-	raw        map[string][]byte
-	lineStarts map[string][]int
-	unreadable map[string]error
+	Addr      *iplink.Result
+	Link      *iplink.Result
+	Routes    *iproute.Result
+	RoutesAll *iproute.Result
+	RouteGet  *iproute.RouteGetResult
+	Rules     *iproute.RuleResult
+	Neigh     *ipneigh.Result
+	FDB       *bridgefdb.Result
+	IPTables  *iptables.Result
+	NFT       *nft.Result
+	IPSet     *ipset.Result
+	Conntrack *conntrack.Result
+	Ethtool   map[string]*ethtool.FeaturesResult // by interface name
+	Sysctl    *sysctl.Result
+	Uname     *uname.Result
+	OSRelease *envfile.Result
+	Resolv    *resolvconf.Result
+	CalicoEnv *envfile.Result
+	DaemonSet *calico.DaemonSet
+	Pools     *calico.IPPools
+	Felix     *calico.FelixConfigs
+	Bird      *bird.Result
+	CalicoLog *calicolog.Result
+	KubeNodes *kube.Nodes
+	Endpoints *kube.EndpointsList
+	Pods      *kube.Pods
+	KubeProxy *kube.ProxyConfig
+	// DNSService is kube/dns-service.json (or the legacy kube-dns-service.json).
+	DNSService *kube.Services
+	// DNSServicePath is the file DNSService came from.
+	DNSServicePath string
+	Kubelet        *kubelet.Config
+	Before         Counters
+	After          Counters
+	Pcaps          []string                    // pcap/*.pcap and *.pcapng paths
+	Captures       map[string]*capture.Summary // by path; none for a capture that cannot be opened
+	raw            map[string][]byte
+	lineStarts     map[string][]int
+	unreadable     map[string]error
 }
 
 // parseFunc is the shape every parser has.
@@ -180,6 +186,15 @@ func Load(b *bundle.Bundle) (*Node, error) {
 	one(bundle.KubeDNSEndpointsPath, "kube-dns endpoints", bind(kube.ParseEndpoints, &n.Endpoints))
 	one(bundle.KubeCoreDNSPodsPath, "CoreDNS pods", bind(kube.ParsePods, &n.Pods))
 	one(bundle.KubeProxyConfigPath, "kube-proxy ConfigMap", bind(kube.ParseKubeProxyConfig, &n.KubeProxy))
+	one(bundle.KubeletConfigPath, "kubelet config", bind(kubelet.Parse, &n.Kubelet))
+	for _, p := range []string{bundle.KubeDNSServicePath, bundle.KubeDNSServiceLegacyPath} {
+		if n.DNSService == nil {
+			one(p, "DNS Service", bind(kube.ParseServices, &n.DNSService))
+			if n.DNSService != nil {
+				n.DNSServicePath = p
+			}
+		}
+	}
 
 	ethFiles, err := b.Glob(bundle.EthtoolDir + "/*.txt")
 	if err != nil {

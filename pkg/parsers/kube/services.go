@@ -28,6 +28,9 @@ type Service struct {
 	Headless      bool
 	Ports         []ServicePort
 	Selector      map[string]string
+	// Labels are metadata.labels: the DNS Service is found by k8s-app=kube-dns,
+	// whatever its name.
+	Labels map[string]string
 }
 
 // ServicePort is one spec.ports entry.
@@ -71,6 +74,7 @@ func readService(o *yaml.Node, ds *diag.List) Service {
 		Name: name, Namespace: ns, Line: yamlnode.ObjectLine(o),
 		Type:     yamlnode.Str(yamlnode.Get(spec, "type")),
 		Selector: yamlnode.StringMap(yamlnode.Get(spec, "selector")),
+		Labels:   yamlnode.StringMap(yamlnode.Path(o, "metadata", "labels")),
 	}
 	if s.Type == "" {
 		s.Type = "ClusterIP"

@@ -468,6 +468,10 @@ func (r *Result) ServiceIPs() []ServiceIP {
 		}
 		for _, e := range s.Elements {
 			key, verdict, _ := strings.Cut(e.Text, " : ")
+			// An element may carry its own comment: `10.96.0.10 . udp . 53 comment "..."`.
+			if i := strings.Index(key, " comment "); i >= 0 {
+				key = key[:i]
+			}
 			k := strings.Split(key, " . ")
 			if len(k) != 3 {
 				continue
@@ -484,6 +488,77 @@ func (r *Result) ServiceIPs() []ServiceIP {
 		}
 	}
 	return out
+}
+
+// Endpoint is one backend of a kube-proxy nftables service chain: the
+// `dnat to ADDR:PORT` of an endpoint-* chain the service chain jumps to.
+type Endpoint struct {
+	Line  int // the dnat rule
+	Chain string
+	Dest  netip.AddrPort
+}
+
+// ServiceEndpoints lists the backends a kube-proxy service chain sends to
+// (its numgen vmap or single goto to endpoint-* chains, each with a dnat rule).
+func (r *Result) ServiceEndpoints(family, serviceChain string) []Endpoint {
+	targets := map[string]bool{}
+	for _, rl := range r.RulesIn(family, "kube-proxy", serviceChain) {
+		f := strings.Fields(strings.NewReplacer("{", " ", "}", " ", ",", " ").Replace(rl.Text))
+		for i := 0; i+1 < len(f); i++ {
+			if (f[i] == "goto" || f[i] == "jump") && strings.HasPrefix(unquote(f[i+1]), "endpoint-") {
+				targets[unquote(f[i+1])] = true
+			}
+		}
+	}
+	var out []Endpoint
+	for _, rl := range r.Rules {
+		if rl.Family != family || rl.Table != "kube-proxy" || !targets[rl.Chain] {
+			continue
+		}
+		f := strings.Fields(rl.Text)
+		for i := 0; i+2 < len(f); i++ {
+			if f[i] != "dnat" {
+				continue
+			}
+			j := i + 1
+			if f[j] == "ip" || f[j] == "ip6" {
+				j++
+			}
+			if j+1 >= len(f) || f[j] != "to" {
+				continue
+			}
+			ap, err := netip.ParseAddrPort(f[j+1])
+			if err != nil {
+				a, err2 := netip.ParseAddr(strings.Trim(f[j+1], "[]"))
+				if err2 != nil {
+					continue
+				}
+				ap = netip.AddrPortFrom(a, 0)
+			}
+			out = append(out, Endpoint{Line: rl.Line, Chain: rl.Chain, Dest: ap})
+			break
+		}
+	}
+	return out
+}
+
+// ServiceName reads "kube-system/kube-dns/udp/dns" out of a service chain's
+// name "service-FY5PMXPG-kube-system/kube-dns/udp/dns": namespace, name,
+// protocol and port name; ok is false for another shape.
+func ServiceName(chain string) (ns, name, proto, portName string, ok bool) {
+	rest, found := strings.CutPrefix(chain, "service-")
+	if !found {
+		return "", "", "", "", false
+	}
+	_, rest, found = strings.Cut(rest, "-")
+	if !found {
+		return "", "", "", "", false
+	}
+	parts := strings.Split(rest, "/")
+	if len(parts) != 4 {
+		return "", "", "", "", false
+	}
+	return parts[0], parts[1], parts[2], parts[3], true
 }
 
 // port reads a numeric port, or the few service names nft prints with -S.

@@ -168,3 +168,47 @@ func FuzzParse(f *testing.F) {
 		_ = res.Summary()
 	})
 }
+
+func TestServiceEndpoints(t *testing.T) {
+	data, err := os.ReadFile("testdata/kube-proxy-nftables-calico.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := Parse(data)
+	var chain string
+	for _, s := range r.ServiceIPs() {
+		if s.Addr.String() == "10.96.0.10" && s.Proto == "udp" && s.Port == 53 {
+			chain = s.Chain
+		}
+	}
+	ns, name, proto, port, ok := ServiceName(chain)
+	if !ok || ns != "kube-system" || name != "kube-dns" || proto != "udp" || port != "dns" {
+		t.Fatalf("ServiceName(%q) = %q %q %q %q %v", chain, ns, name, proto, port, ok)
+	}
+	eps := r.ServiceEndpoints("ip", chain)
+	var got []string
+	for _, e := range eps {
+		got = append(got, e.Dest.String())
+	}
+	// The second endpoint chain is named in the vmap but absent from the
+	// fixture: only what the ruleset holds is returned.
+	if len(got) != 1 || got[0] != "10.244.1.2:53" {
+		t.Errorf("endpoints %v, want [10.244.1.2:53]", got)
+	}
+	if _, _, _, _, ok := ServiceName("services"); ok {
+		t.Error("ServiceName accepted a chain that is not a service chain")
+	}
+}
+
+func TestServiceIPsElementComment(t *testing.T) {
+	in := "table ip kube-proxy {\n\tmap service-ips {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n" +
+		"\t\telements = { 10.43.0.10 . udp . 53 comment \"kube-system/rke2-coredns-rke2-coredns:udp-53\" : goto service-ABCDEFGH-kube-system/rke2-coredns-rke2-coredns/udp/udp-53 }\n\t}\n}\n"
+	r, ds := Parse([]byte(in))
+	if len(ds) != 0 {
+		t.Fatalf("diags %v", ds)
+	}
+	s := r.ServiceIPs()
+	if len(s) != 1 || s[0].Port != 53 || s[0].Addr.String() != "10.43.0.10" || s[0].Chain != "service-ABCDEFGH-kube-system/rke2-coredns-rke2-coredns/udp/udp-53" {
+		t.Errorf("ServiceIPs = %+v", s)
+	}
+}

@@ -90,3 +90,15 @@ func RealData(t testing.TB, rel string) []byte {
 	}
 	return ReadFile(t, filepath.Join(dir, rel))
 }
+
+// AddSeeds adds every file matching the globs to a fuzz target's corpus.
+func AddSeeds(f *testing.F, globs ...string) {
+	for _, g := range globs {
+		paths, _ := filepath.Glob(g)
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+}
