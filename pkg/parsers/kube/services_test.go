@@ -25,6 +25,7 @@ func TestParseServices(t *testing.T) {
 					{Name: "metrics", Port: 9153, Protocol: "TCP", TargetPort: "9153", Line: 45},
 				},
 				Selector: map[string]string{"k8s-app": "kube-dns"},
+				Labels:   map[string]string{"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
 			}},
 		},
 		{
