@@ -25,6 +25,7 @@ import (
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/obfuscate"
+	"github.com/podnetdiag/podnetdiag/pkg/redact"
 )
 
 // CollectorName is the manifest's collector.name.
@@ -250,6 +251,7 @@ func (c *collector) run(parent context.Context) (*Result, error) {
 		CollectedAt: c.start.UTC(),
 		Collector:   bundle.Collector{Name: CollectorName, Version: c.opts.Version},
 	}
+	c.redactAll()
 	var mappingPath string
 	if obf != nil {
 		mappingPath, err = c.obfuscateAll(obf, m, out)
@@ -381,6 +383,27 @@ func (c *collector) write(out, top string, m *bundle.Manifest) (int64, error) {
 	}
 	ok = true
 	return fi.Size(), nil
+}
+
+// redactAll is the last line of defence against secrets: every text file of
+// the bundle, whatever wrote it, and the manifest's commands and errors go
+// through redact.File, on top of the format-aware redaction of the sources
+// known to hold credentials. A value already redacted is not counted twice.
+func (c *collector) redactAll() {
+	c.files.mu.Lock()
+	defer c.files.mu.Unlock()
+	for p, data := range c.files.files {
+		out, reds := redact.File(p, data)
+		c.files.files[p] = out
+		c.files.redactions = append(c.files.redactions, reds...)
+	}
+	for i := range c.files.items {
+		it := &c.files.items[i]
+		var r1, r2 []bundle.Redaction
+		it.Command, r1 = redact.String(bundle.ManifestPath, it.Command)
+		it.Error, r2 = redact.String(bundle.ManifestPath, it.Error)
+		c.files.redactions = append(append(c.files.redactions, r1...), r2...)
+	}
 }
 
 // obfuscator builds the Obfuscator: the key of the given mapping file, or a new

@@ -78,7 +78,7 @@ func TestSecretsNeverReachTheBundle(t *testing.T) {
 			return
 		}
 		authed.Add(1)
-		body := map[string]string{
+		serveObjects(map[string]string{
 			"/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node":          calicoNodeDaemonSet,
 			"/api/v1/namespaces/kube-system/configmaps/kube-proxy":                 kubeProxyConfigMap,
 			"/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns": corednsPods,
@@ -87,12 +87,7 @@ func TestSecretsNeverReachTheBundle(t *testing.T) {
 			"/api/v1/namespaces/kube-system/endpoints/kube-dns":  `{"kind":"Endpoints","metadata":{"name":"kube-dns"},"subsets":[{"addresses":[{"ip":"10.244.1.5","nodeName":"node-b"}],"ports":[{"port":53,"protocol":"UDP"}]}]}`,
 			"/apis/crd.projectcalico.org/v1/ippools":             `{"kind":"IPPoolList","items":[{"kind":"IPPool","metadata":{"name":"default-ipv4-ippool"},"spec":{"cidr":"10.244.0.0/16","ipipMode":"Always","vxlanMode":"Never","natOutgoing":true}}]}`,
 			"/apis/crd.projectcalico.org/v1/felixconfigurations": `{"kind":"FelixConfigurationList","items":[{"kind":"FelixConfiguration","metadata":{"name":"default"},"spec":{"vxlanPort":4790}}]}`,
-		}[r.URL.RequestURI()]
-		if body == "" {
-			w.WriteHeader(http.StatusNotFound)
-			return
-		}
-		w.Write([]byte(body))
+		}).ServeHTTP(w, r)
 	}))
 	defer srv.Close()
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})

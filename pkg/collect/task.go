@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/redact"
 )
 
 // Task is one file of the bundle and how to get it, cilium-sysdump style: a list
@@ -293,6 +294,13 @@ func (c *collector) finish(t Task, data []byte, err error, dur time.Duration, ex
 		it.Error = err.Error()
 		data = nil
 	}
+	// A command's error is its stderr's last line, which can quote a secret;
+	// it is shown on the terminal and kept in the manifest.
+	if it.Error != "" {
+		var r []bundle.Redaction
+		it.Error, r = redact.String(bundle.ManifestPath, it.Error)
+		reds = append(reds, r...)
+	}
 	if data != nil && it.Status != bundle.StatusSkipped {
 		if t.Post != nil {
 			out, r, perr := t.Post(data)
@@ -301,7 +309,7 @@ func (c *collector) finish(t Task, data []byte, err error, dur time.Duration, ex
 				it.Error = fmt.Sprintf("not written: %v", perr)
 				data = nil
 			} else {
-				data, reds = out, r
+				data, reds = out, append(reds, r...)
 			}
 		}
 		if data != nil {

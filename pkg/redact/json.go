@@ -88,6 +88,15 @@ func (r *recorder) walk(path, name string, v any, parent map[string]any) any {
 		return t
 	case []any:
 		for i, e := range t {
+			// An argument list: ["--bgp-password", "x"] holds the secret in
+			// the element after the flag.
+			if i > 0 {
+				if f, ok := t[i-1].(string); ok && secretFlag(f) && redactable(e) {
+					t[i] = Marker
+					r.add(path+"["+strconv.Itoa(i)+"]"+"("+f+")", ReasonName)
+					continue
+				}
+			}
 			t[i] = r.walk(path+"["+strconv.Itoa(i)+"]", name, e, parent)
 		}
 		return t
@@ -143,9 +152,21 @@ func (r *recorder) str(path, s string) string {
 		return r.embedded(path, s)
 	}
 	if SecretValue(s) {
-		return string(r.text(path, []byte(s)))
+		s = string(r.text(path, []byte(s)))
+	}
+	if strings.ContainsAny(s, "=:-") {
+		s = string(r.lines([]byte(s)))
 	}
 	return s
+}
+
+// secretFlag: "--bgp-password" or "-token", a flag with no value of its own
+// whose name looks like a secret.
+func secretFlag(s string) bool {
+	if !strings.HasPrefix(s, "-") || strings.ContainsAny(s, "= \t") {
+		return false
+	}
+	return SecretName(strings.TrimLeft(s, "-"))
 }
 
 // redactable: strings and numbers carry secrets; booleans, null and empty

@@ -31,13 +31,32 @@ const (
 	ReasonJWT    = "bearer token (JWT)"
 	ReasonBearer = "Authorization header"
 	ReasonURL    = "URL credentials"
+	ReasonBasic  = "Authorization header (basic)"
+	ReasonKeyID  = "access key id"
 )
 
 // secretWords are matched case-insensitively anywhere in a name: "FELIX_TYPHAKEYFILE",
-// "client-key-data", "ETCD_CERT_FILE", "tokenFile". Deliberately broad.
+// "client-key-data", "ETCD_CERT_FILE", "tokenFile", "bgp-password". Deliberately
+// broad; the words of benignWords are taken out of a name first.
 var secretWords = []string{
-	"password", "passwd", "passphrase", "pwd", "secret", "token", "key", "cert",
-	"credential", "private", "auth", "bearer", "apikey",
+	"pass", "pwd", "secret", "token", "key", "cert", "credential", "private", "auth",
+	"bearer",
+}
+
+// benignWords hold a secret word without being about a secret; removing them
+// from a name first keeps diagnostic data such as "tcp_keepalive_time",
+// "authoritative" (CoreDNS), "bypass" or a cloud's "private-ip" from being
+// redacted. A name that still holds a secret word elsewhere stays secret
+// ("passthrough_password").
+var benignWords = []string{
+	"monkey", "donkey", "turkey", "keyboard", "hotkey",
+	"bypass", "passthrough", "passthru", "compass", "passive", "passenger",
+	"authorit", // authority, authoritative (certificate-authority stays: "cert")
+	"autodetect",
+	"privateip", "private_ip", "private-ip", "private.ip", "privateaddress", "private_address",
+	"private-address", "privatedns", "private_dns", "private-dns", "privatenetwork",
+	"private_network", "private-network", "privatesubnet", "private_subnet", "private-subnet",
+	"privatelink",
 }
 
 // SecretName reports whether a variable or field called name holds, or may hold,
@@ -47,6 +66,11 @@ var secretWords = []string{
 // do not ("AUTODETECTION" is not "AUTH").
 func SecretName(name string) bool {
 	l := strings.ToLower(name)
+	for _, b := range benignWords {
+		if strings.Contains(l, b) {
+			l = strings.ReplaceAll(l, b, " ")
+		}
+	}
 	for _, w := range secretWords {
 		if strings.Contains(l, w) {
 			return true
@@ -62,15 +86,24 @@ var (
 	bearerRE = regexp.MustCompile(`(?i)(bearer\s+)([A-Za-z0-9._~+/=-]{8,})`)
 	// scheme://user:password@host
 	urlCredRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)([^/\s@]+)(@)`)
-	pemBegin  = []byte("-----BEGIN ")
-	pemEnd    = []byte("-----END ")
+	// scheme://token@host: userinfo without a password is a credential too
+	// (git and registry URLs carry tokens so). "<" keeps a marker from matching.
+	urlUserRE = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.-]*://)([^/\s:@<>"']{6,})(@)`)
+	// "Authorization: Basic dXNlcjpwYXNz".
+	basicRE = regexp.MustCompile(`(?i)(\bbasic\s+)([A-Za-z0-9+/]{8,}={0,2})`)
+	// AWS access key ids (AKIA long-term, ASIA temporary) and other providers'
+	// self-describing tokens (GitHub, Slack, GitLab).
+	keyIDRE  = regexp.MustCompile(`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b|\bgh[pousr]_[A-Za-z0-9]{30,}\b|\bxox[abprs]-[A-Za-z0-9-]{10,}\b|\bglpat-[A-Za-z0-9_-]{20,}\b`)
+	pemBegin = []byte("-----BEGIN ")
+	pemEnd   = []byte("-----END ")
 )
 
 // SecretValue reports whether v looks like a credential whatever its name: a PEM
 // block, a JWT, a bearer token or a URL with a password.
 func SecretValue(v string) bool {
 	b := []byte(v)
-	return bytes.Contains(b, pemBegin) || jwtRE.Match(b) || bearerRE.Match(b) || urlCredRE.Match(b)
+	return bytes.Contains(b, pemBegin) || jwtRE.Match(b) || bearerRE.Match(b) || urlCredRE.Match(b) ||
+		urlUserRE.Match(b) || basicRE.Match(b) || keyIDRE.Match(b)
 }
 
 // recorder collects the redactions of one file.
@@ -115,6 +148,14 @@ func (r *recorder) text(key string, data []byte) []byte {
 			return append(append([]byte{}, sub[1]...), Marker...)
 		})
 	}
+	out = r.replaceGroup(key, ReasonBasic, basicRE, out, looksEncoded)
+	if n := len(keyIDRE.FindAllIndex(out, -1)); n > 0 {
+		out = keyIDRE.ReplaceAll(out, []byte(Marker))
+		for range n {
+			r.add(key, ReasonKeyID)
+		}
+	}
+	out = r.replaceGroup(key, ReasonURL, urlUserRE, out, nil)
 	if urlCredRE.Match(out) {
 		out = urlCredRE.ReplaceAllFunc(out, func(m []byte) []byte {
 			sub := urlCredRE.FindSubmatch(m)
@@ -123,6 +164,39 @@ func (r *recorder) text(key string, data []byte) []byte {
 		})
 	}
 	return out
+}
+
+// replaceGroup replaces the second group of every match of re (three groups:
+// kept, secret, kept) with the marker.
+// When ok is set, a secret it refuses is kept.
+func (r *recorder) replaceGroup(key, reason string, re *regexp.Regexp, data []byte, ok func([]byte) bool) []byte {
+	if !re.Match(data) {
+		return data
+	}
+	return re.ReplaceAllFunc(data, func(m []byte) []byte {
+		sub := re.FindSubmatch(m)
+		if string(sub[2]) == Marker || (ok != nil && !ok(sub[2])) {
+			return m
+		}
+		r.add(key, reason)
+		out := append([]byte{}, sub[1]...)
+		out = append(out, Marker...)
+		if len(sub) > 3 {
+			out = append(out, sub[3]...)
+		}
+		return out
+	})
+}
+
+// looksEncoded tells base64 credentials from a word ("basic authentication"):
+// an encoded value has a digit, an upper-case letter after the first or padding.
+func looksEncoded(b []byte) bool {
+	for i, c := range b {
+		if (c >= '0' && c <= '9') || c == '=' || c == '+' || c == '/' || (i > 0 && c >= 'A' && c <= 'Z') {
+			return true
+		}
+	}
+	return false
 }
 
 // pem replaces the body of every PEM block; the BEGIN/END lines stay so a reader
