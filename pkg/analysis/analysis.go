@@ -4,12 +4,8 @@
 package analysis
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 
 	"github.com/podnetdiag/podnetdiag/pkg/assemble"
@@ -116,34 +112,11 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 // sources names each node's bundle file with its SHA-256, so that a report
 // says exactly which data it judged. A directory has no single digest.
 func sources(nodes []*load.Node) []report.Source {
-	sums := map[string]string{}
 	out := make([]report.Source, 0, len(nodes))
 	for _, n := range nodes {
-		p := n.Bundle.Path
-		sum, ok := sums[p]
-		if !ok {
-			sum = fileSHA256(p)
-			sums[p] = sum
-		}
-		out = append(out, report.Source{Node: n.Name, File: p, SHA256: sum})
+		out = append(out, report.Source{Node: n.Name, File: n.Bundle.Path, SHA256: n.Bundle.SHA256})
 	}
 	return out
-}
-
-func fileSHA256(p string) string {
-	f, err := os.Open(p)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return ""
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return ""
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Run analyses the bundles with a compiled engine.

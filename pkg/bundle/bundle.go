@@ -63,7 +63,12 @@ type Bundle struct {
 	// one top folder); they are for the analysis report, not errors.
 	Warnings []string
 
+	// SHA256 is the digest of the archive or txtar file the bundle came from
+	// (set by OpenAll; empty for a directory).
+	SHA256 string
+
 	label string   // names the bundle in errors
+	share *share   // the extracted archive this bundle lives in, if another's
 	tmp   string   // extraction directory, removed by Close
 	root  *os.Root // keeps FS confined; closed by Close
 }
@@ -81,6 +86,12 @@ func (b *Bundle) Close() error {
 			errs = append(errs, &Error{Bundle: b.label, Err: err})
 		}
 		b.tmp = ""
+	}
+	if sh := b.share; sh != nil {
+		b.share = nil
+		if sh.refs--; sh.refs == 0 {
+			errs = append(errs, sh.owner.Close())
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -120,8 +131,12 @@ func Open(path string, opts Options) (*Bundle, error) {
 	return openArchive(path, opts)
 }
 
-// OpenAll opens every path (a .txtar may yield several bundles) in order. On error
-// it closes what it had opened and returns the first error.
+// OpenAll opens every path in order and returns the node bundles in them: a
+// bundle, a .txtar of several, or a container of bundles (a folder of node
+// folders or archives, an archive of node folders or of archives). A path
+// holding no bundle, or a bundle with none of the layout's files, is an error
+// (ErrNotBundle). On error it closes what it had opened and returns the first
+// error.
 func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
 	var out []*Bundle
 	fail := func(err error) ([]*Bundle, error) {
@@ -131,18 +146,9 @@ func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
 		return nil, err
 	}
 	for _, p := range paths {
-		var bs []*Bundle
-		if isTxtarName(p) {
-			var err error
-			if bs, err = openTxtar(p, opts.withDefaults()); err != nil {
-				return fail(err)
-			}
-		} else {
-			b, err := Open(p, opts)
-			if err != nil {
-				return fail(err)
-			}
-			bs = []*Bundle{b}
+		bs, err := openPath(p, opts.withDefaults(), 0)
+		if err != nil {
+			return fail(err)
 		}
 		for _, b := range bs {
 			for _, prev := range out {

@@ -20,6 +20,8 @@
 //	scope: node                       # node | pair | cluster
 //	needs: [routes]                   # facts.Node.Has keys; missing -> insufficient-data finding
 //	foreach: cluster.coreDNS.filter(p, p.node != node.name)  # optional CEL list; binds item
+//	whenEmpty: "size(cluster.coreDNS) == 0 ? 'no CoreDNS pod is known' : ''"
+//	                                  # optional CEL string: why an empty foreach is "not checked"
 //	variables:                        # optional, in order; each may use the ones before it
 //	  - name: r
 //	    expr: routeGet(node, item.ip)
@@ -46,8 +48,11 @@
 // For each binding (node, pair, or the cluster) and each foreach item:
 // insufficient, if true or a non-empty string, gives an info finding marked
 // Insufficient instead of a verdict; otherwise match decides, and a match
-// yields a finding with message, evidence, peer and severity. Variables are
-// evaluated lazily, on first use, once per item. needs is checked on the node
+// yields a finding with message, evidence, peer and severity. When foreach
+// yields nothing, whenEmpty (if given) says why that is a lack of data, not a
+// pass: a non-empty string gives an Insufficient finding with that reason.
+// Variables are evaluated lazily, on first use, once per item. needs is
+// checked on the node
 // (node scope), on each node of the pair (pair scope: one insufficient
 // finding per node lacking a source, not one per pair), or on any node
 // (cluster scope).

@@ -516,3 +516,68 @@ func TestEvalConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestEmptyForeachIsNotChecked: a foreach with nothing to iterate is a pass
+// only when whenEmpty says the data was there; otherwise it is "not checked"
+// with the reason, never silence.
+func TestEmptyForeachIsNotChecked(t *testing.T) {
+	rule := `id: coredns-route-probe
+title: Every remote CoreDNS pod has a route
+stage: route
+severity: critical
+scope: node
+foreach: cluster.coreDNS.filter(p, p.node != node.name)
+whenEmpty: >-
+  size(cluster.coreDNS) == 0 ? 'no CoreDNS pod is known' : ''
+match: "!node.routes.exists(r, r.dst != '' && cidr(r.dst).containsIP(ip(item.ip)))"
+message: "'no route to ' + item.ip"
+remediation: x
+`
+	e, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := e.LoadFS(fstest.MapFS{"coredns-route-probe.yaml": {Data: []byte(rule)}}, "t"); len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	node := func(name string) facts.Node {
+		return facts.Node{Name: name, Has: map[string]bool{"routes": true},
+			Routes: []facts.Route{{Dst: "172.30.8.0/26", Dev: "vxlan.calico"}}}
+	}
+	tests := []struct {
+		name    string
+		coreDNS []facts.CoreDNSPod
+		want    []string // rule@node:insufficient
+	}{
+		{"no CoreDNS pod known: not checked on every node", nil,
+			[]string{"worker-x1:not checked: insufficient data: no CoreDNS pod is known", "worker-x2:not checked: insufficient data: no CoreDNS pod is known"}},
+		{"every CoreDNS pod local: a pass where it is local, a verdict elsewhere",
+			[]facts.CoreDNSPod{{IP: "172.30.9.7", Node: "worker-x1"}},
+			[]string{"worker-x2:critical: no route to 172.30.9.7"}},
+		{"a remote pod with a route: nothing to say", []facts.CoreDNSPod{{IP: "172.30.8.9", Node: "worker-x1"}}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &facts.Cluster{CoreDNS: tc.coreDNS, Nodes: []facts.Node{node("worker-x1"), node("worker-x2")}}
+			var got []string
+			for _, f := range e.Eval(c) {
+				verdict := f.Severity
+				if f.Insufficient {
+					verdict = "not checked"
+				}
+				got = append(got, f.Node+":"+verdict+": "+f.Message)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+	// whenEmpty without foreach is a load error.
+	bad := strings.Replace(rule, "foreach: cluster.coreDNS.filter(p, p.node != node.name)\n", "", 1)
+	bad = strings.ReplaceAll(bad, "item.ip", "'x'")
+	e2, _ := New(Options{})
+	if errs := e2.LoadFS(fstest.MapFS{"coredns-route-probe.yaml": {Data: []byte(bad)}}, "t"); len(errs) == 0 || !strings.Contains(fmt.Sprint(errs), "whenEmpty needs a foreach") {
+		t.Errorf("whenEmpty without foreach: errors %v", errs)
+	}
+}

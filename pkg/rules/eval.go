@@ -152,6 +152,26 @@ func (st *evalState) evalBinding(r *Rule, b binding, out []findings.Finding) (re
 	if !isList {
 		return append(out, st.ruleError(r, b, r.foreach, fmt.Errorf("evaluated to %s, not a list", v.Type().TypeName())))
 	}
+	if list.Size() == types.IntZero && r.whenEmpty != nil {
+		// Nothing to iterate is a verdict only when the data the list comes
+		// from is there: "no CoreDNS pod known" is not "every route fine".
+		why, fail := a.evalString(r.whenEmpty)
+		if fail != nil {
+			return append(out, st.ruleError(r, b, fail.x, fail.err))
+		}
+		if why != "" {
+			return append(out, findings.Finding{
+				Rule: r.ID, Severity: findings.SeverityInfo, Stage: r.Stage,
+				Node: b.nodeName, Peer: b.peerName, Title: r.Title,
+				Message:      "insufficient data: " + why,
+				Evidence:     []facts.Ref{},
+				Remediation:  "Collect the missing data so that this check can run.",
+				Insufficient: true,
+				RuleFile:     r.File, RuleLine: r.Line,
+			})
+		}
+		return out
+	}
 	it := list.Iterator()
 	for it.HasNext() == types.True {
 		a.setItem(it.Next())

@@ -40,7 +40,7 @@ func NeedsKeys() []string {
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
 	"id", "title", "stage", "severity", "severityExpr", "scope", "needs", "foreach",
-	"variables", "match", "message", "evidence", "peer", "insufficient", "explains", "remediation",
+	"whenEmpty", "variables", "match", "message", "evidence", "peer", "insufficient", "explains", "remediation",
 }
 
 var (
@@ -74,6 +74,7 @@ type Rule struct {
 	evidence     *expr
 	peer         *expr
 	insufficient *expr
+	whenEmpty    *expr
 }
 
 // expr is one compiled CEL expression of a rule, with what is needed to point
@@ -225,6 +226,15 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 		return x
 	}
 
+	if fields["whenEmpty"] != nil && fields["foreach"] == nil {
+		errs = append(errs, src.errNode(fields["whenEmpty"], "whenEmpty needs a foreach"))
+	}
+	// whenEmpty sees what foreach sees, without item: it judges the list.
+	r.whenEmpty = compile("whenEmpty", fields["whenEmpty"], env)
+	we := r.whenEmpty
+	if we != nil && we.out.Kind() != types.DynKind && !cel.StringType.IsExactType(we.out) {
+		errs = append(errs, we.typeErr("string"))
+	}
 	if x := compile("foreach", fields["foreach"], env); x != nil {
 		r.foreach = x
 		itemType := cel.DynType

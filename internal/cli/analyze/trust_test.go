@@ -1,9 +1,14 @@
 package analyze
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -133,5 +138,170 @@ func TestUnreadableDataNeverReadsAsEmpty(t *testing.T) {
 	}
 	if code, _, errOut := jsonReport(t, p); code != ExitOK {
 		t.Errorf("without --fail-on: exit %d (%s), want the report and %d", code, errOut, ExitOK)
+	}
+}
+
+// materialize writes a scenario's node folders under dir and returns their
+// paths, in name order.
+func materialize(t *testing.T, a *txtar.Archive, dir string) []string {
+	t.Helper()
+	seen := map[string]bool{}
+	var nodes []string
+	for _, f := range a.Files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		top, _, _ := strings.Cut(f.Name, "/")
+		if !seen[top] {
+			seen[top] = true
+			nodes = append(nodes, filepath.Join(dir, top))
+		}
+	}
+	slices.Sort(nodes)
+	return nodes
+}
+
+// tgzOf packs files (name -> content) into a gzip-compressed tar.
+func tgzOf(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(gz)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(files[name]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// nodeTgz packs one node folder of a scenario as the collector would.
+func nodeTgz(t *testing.T, a *txtar.Archive, node string) []byte {
+	files := map[string][]byte{}
+	for _, f := range a.Files {
+		if strings.HasPrefix(f.Name, node+"/") {
+			files[f.Name] = f.Data
+		}
+	}
+	return tgzOf(t, files)
+}
+
+// TestNoAllClearOnNothing (issue 8 item 1): a path that holds no bundle exits
+// 2 saying what was expected, with or without --fail-on; a folder or tarball
+// of node bundles gives the report naming each node gives.
+func TestNoAllClearOnNothing(t *testing.T) {
+	work := t.TempDir()
+	empty := filepath.Join(work, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notes := filepath.Join(work, "notes")
+	if err := os.MkdirAll(filepath.Join(notes, "node-q", "net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(notes, "node-q", "net", "README.md"), []byte("pasted nothing\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ name, path string }{
+		{"/etc", "/etc"}, {"an empty folder", empty}, {"a bundle with none of the layout's files", filepath.Join(notes, "node-q")},
+		{"a folder of folders with none", notes},
+	} {
+		for _, extra := range [][]string{nil, {"--fail-on", "warning"}, {"-o", "json"}} {
+			t.Run(tc.name+strings.Join(extra, " "), func(t *testing.T) {
+				code, out, errOut := run(append(extra, tc.path)...)
+				if code != ExitInput {
+					t.Fatalf("exit %d, want %d; stdout:\n%s", code, ExitInput, out)
+				}
+				if out != "" || !strings.Contains(errOut, "holds no node bundle") || !strings.Contains(errOut, "net/ip-route.txt") {
+					t.Errorf("stdout %q, stderr %q: want no report and a message saying what was expected", out, errOut)
+				}
+			})
+		}
+	}
+
+	// One cluster, sent four ways.
+	a := reshaped(t)
+	folders := materialize(t, a, filepath.Join(work, "folders"))
+	tgzDir := filepath.Join(work, "tgzs")
+	if err := os.Mkdir(tgzDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inner := map[string][]byte{}
+	var tgzs []string
+	for _, n := range folders {
+		name := filepath.Base(n)
+		data := nodeTgz(t, a, name)
+		inner["from-customer/"+name+"-20260105T101010Z.tgz"] = data
+		p := filepath.Join(tgzDir, name+"-20260105T101010Z.tgz")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tgzs = append(tgzs, p)
+	}
+	tarOfTars := filepath.Join(work, "ticket.tgz")
+	if err := os.WriteFile(tarOfTars, tgzOf(t, inner), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nodeFiles := map[string][]byte{}
+	for _, f := range a.Files {
+		nodeFiles["export/"+f.Name] = f.Data
+	}
+	tarOfFolders := filepath.Join(work, "export.tgz")
+	if err := os.WriteFile(tarOfFolders, tgzOf(t, nodeFiles), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	render := func(args ...string) (string, string) {
+		t.Helper()
+		code, out, errOut := run(append([]string{"--color", "never"}, args...)...)
+		if code != ExitOK {
+			t.Fatalf("analyze %v: exit %d: %s", args, code, errOut)
+		}
+		_, m, _ := jsonReport(t, args...)
+		// Where each node came from differs by construction; the rest may not.
+		delete(m, "inputs")
+		delete(m, "analyzedAt")
+		for _, n := range m["nodes"].([]any) {
+			delete(n.(map[string]any), "bundle")
+		}
+		js, _ := json.Marshal(m)
+		return out, string(js)
+	}
+	wantText, wantJSON := render(folders...)
+	if !strings.Contains(wantText, "3 node(s)") {
+		t.Fatalf("naming each node did not analyse three nodes:\n%s", wantText)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"a folder of node folders", []string{filepath.Join(work, "folders")}},
+		{"a folder of node tarballs", []string{tgzDir}},
+		{"the node tarballs named", tgzs},
+		{"a tarball of tarballs", []string{tarOfTars}},
+		{"a tarball of node folders", []string{tarOfFolders}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			text, js := render(tc.args...)
+			if text != wantText {
+				t.Errorf("text report differs from naming each node:\n%s", firstDiff(wantText, text))
+			}
+			if js != wantJSON {
+				t.Errorf("JSON report differs from naming each node:\n%s", firstDiff(wantJSON, js))
+			}
+		})
 	}
 }
