@@ -35,6 +35,18 @@ type Pod struct {
 	Containers []ContainerStatus
 	Conditions []Condition
 	Labels     map[string]string
+	// Ports are the containers' declared ports: network policies may name them.
+	Ports []ContainerPort
+	// ServiceAccount is spec.serviceAccountName; HostNetwork spec.hostNetwork.
+	ServiceAccount string
+	HostNetwork    bool
+}
+
+// ContainerPort is one spec.containers[].ports entry.
+type ContainerPort struct {
+	Name     string
+	Port     int
+	Protocol string // TCP (the default), UDP, SCTP
 }
 
 // ContainerStatus is one status.containerStatuses entry.
@@ -100,6 +112,21 @@ func readPod(o *yaml.Node, ds *diag.List) Pod {
 	if len(p.PodIPs) == 0 && p.PodIP.IsValid() {
 		// Before Kubernetes 1.16 there was only podIP.
 		p.PodIPs = []netip.Addr{p.PodIP}
+	}
+	p.ServiceAccount = yamlnode.Str(yamlnode.Get(spec, "serviceAccountName"))
+	p.HostNetwork, _ = yamlnode.Bool(yamlnode.Get(spec, "hostNetwork"))
+	for _, c := range yamlnode.Seq(yamlnode.Get(spec, "containers")) {
+		for _, cp := range yamlnode.Seq(yamlnode.Get(c, "ports")) {
+			n, ok := yamlnode.Int(yamlnode.Get(cp, "containerPort"))
+			if !ok || n < 1 || n > 65535 {
+				continue
+			}
+			proto := yamlnode.Str(yamlnode.Get(cp, "protocol"))
+			if proto == "" {
+				proto = "TCP"
+			}
+			p.Ports = append(p.Ports, ContainerPort{Name: yamlnode.Str(yamlnode.Get(cp, "name")), Port: int(n), Protocol: proto})
+		}
 	}
 	p.Conditions = readConditions(yamlnode.Get(status, "conditions"))
 	if c, ok := findCondition(p.Conditions, "Ready"); ok {
