@@ -58,3 +58,18 @@ const (
 	CalicoNodeLogPath = "logs/calico-node.log"
 	KubeProxyLogPath  = "logs/kube-proxy.log"
 )
+
+// Files of the causes beyond the runbook's path (layout 1.1): kernel log,
+// conntrack statistics without conntrack-tools, CoreDNS's configuration and
+// logs, network policies of both kinds.
+const (
+	DmesgPath             = "host/dmesg.txt"
+	ProcConntrackStatPath = "host/proc-net-stat-nf_conntrack"
+	CorednsConfigMapPath  = "kube/coredns-configmap.yaml"
+	NetworkPoliciesPath   = "kube/networkpolicies.json"
+	NamespacesPath        = "kube/namespaces.json"
+	CalicoPoliciesPath    = "calico/networkpolicies.yaml"
+	CalicoGlobalPolicies  = "calico/globalnetworkpolicies.yaml"
+	CorednsLogPath        = "logs/coredns.log"
+	NodeLocalDNSLogPath   = "logs/node-local-dns.log"
+)

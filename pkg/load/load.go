@@ -21,6 +21,8 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/calico"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/calicolog"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/conntrack"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/corefile"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/dnslog"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/envfile"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/ethtool"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/iplink"
@@ -29,6 +31,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipset"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/iptables"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipvsadm"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/kernlog"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kubelet"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/nft"
@@ -66,6 +69,8 @@ type Counters struct {
 	SNMP      *procnet.Result
 	Netstat   *procnet.Result
 	Conntrack *conntrack.Result
+	// ProcConntrack is /proc/net/stat/nf_conntrack, where conntrack -S was not run.
+	ProcConntrack *conntrack.Result
 }
 
 // Node is one bundle, parsed. A nil field means the file was absent (or could
@@ -110,6 +115,17 @@ type Node struct {
 	// DNSServicePath is the file DNSService came from.
 	DNSServicePath string
 	Kubelet        *kubelet.Config
+	// The files of the causes beyond the runbook's path.
+	Dmesg *kernlog.Result
+	// ProcConntrack is /proc/net/stat/nf_conntrack, read where conntrack -S was not.
+	ProcConntrack  *conntrack.Result
+	Corefile       *corefile.Result
+	NetPols        *kube.NetworkPolicies
+	Namespaces     *kube.Namespaces
+	CalicoPolicies *calico.Policies
+	CalicoGlobal   *calico.Policies
+	CorednsLog     *dnslog.Result
+	NodeLocalLog   *dnslog.Result
 	Before         Counters
 	After          Counters
 	Pcaps          []string                    // pcap/*.pcap and *.pcapng paths
@@ -186,6 +202,15 @@ func Load(b *bundle.Bundle) (*Node, error) {
 	one(bundle.KubeDNSEndpointsPath, "kube-dns endpoints", bind(kube.ParseEndpoints, &n.Endpoints))
 	one(bundle.KubeCoreDNSPodsPath, "CoreDNS pods", bind(kube.ParsePods, &n.Pods))
 	one(bundle.KubeProxyConfigPath, "kube-proxy ConfigMap", bind(kube.ParseKubeProxyConfig, &n.KubeProxy))
+	one(bundle.DmesgPath, "kernel log", bind(kernlog.Parse, &n.Dmesg))
+	one(bundle.ProcConntrackStatPath, "/proc/net/stat/nf_conntrack", bind(conntrack.Parse, &n.ProcConntrack))
+	one(bundle.CorednsConfigMapPath, "CoreDNS Corefile", bind(corefile.Parse, &n.Corefile))
+	one(bundle.NetworkPoliciesPath, "kubectl get networkpolicies", bind(kube.ParseNetworkPolicies, &n.NetPols))
+	one(bundle.NamespacesPath, "kubectl get namespaces", bind(kube.ParseNamespaces, &n.Namespaces))
+	one(bundle.CalicoPoliciesPath, "Calico NetworkPolicies", bind(calico.ParsePolicies, &n.CalicoPolicies))
+	one(bundle.CalicoGlobalPolicies, "Calico GlobalNetworkPolicies", bind(calico.ParsePolicies, &n.CalicoGlobal))
+	one(bundle.CorednsLogPath, "CoreDNS log", bind(dnslog.Parse, &n.CorednsLog))
+	one(bundle.NodeLocalDNSLogPath, "NodeLocal DNSCache log", bind(dnslog.Parse, &n.NodeLocalLog))
 	one(bundle.KubeletConfigPath, "kubelet config", bind(kubelet.Parse, &n.Kubelet))
 	for _, p := range []string{bundle.KubeDNSServicePath, bundle.KubeDNSServiceLegacyPath} {
 		if n.DNSService == nil {
@@ -222,6 +247,7 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		one(c.dir+"/proc-net-snmp", "/proc/net/snmp", bind(procnet.Parse, &dst.SNMP))
 		one(c.dir+"/proc-net-netstat", "/proc/net/netstat", bind(procnet.Parse, &dst.Netstat))
 		one(c.dir+"/conntrack-stats.txt", "conntrack -S", bind(conntrack.Parse, &dst.Conntrack))
+		one(c.dir+"/proc-net-stat-nf_conntrack", "/proc/net/stat/nf_conntrack", bind(conntrack.Parse, &dst.ProcConntrack))
 		files, err := b.Glob(c.dir + "/ethtool-S-*.txt")
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", b.Path, err)
