@@ -26,6 +26,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/obfuscate"
 	"github.com/podnetdiag/podnetdiag/pkg/redact"
+	"github.com/podnetdiag/podnetdiag/pkg/safefile"
 )
 
 // CollectorName is the manifest's collector.name.
@@ -37,6 +38,9 @@ const (
 	DefaultTimeout        = 60 * time.Second
 	DefaultItemTimeout    = 10 * time.Second
 	DefaultWorkers        = 4
+	// MaxCaptureSeconds bounds the capture window: a DNS timeout shows within
+	// seconds, and a longer window only fills the disk of a node in trouble.
+	MaxCaptureSeconds = 600
 )
 
 // Options steer one collection. The zero value collects the local node with the
@@ -57,6 +61,9 @@ type Options struct {
 	ObfuscateKeyFile string
 	// Kubeconfig to use first; the usual places are tried after it.
 	Kubeconfig string
+	// Force replaces an existing output (and mapping) file; only a regular
+	// file, never a link or a device.
+	Force bool
 	// Timeout bounds the whole run; ItemTimeout each item.
 	Timeout     time.Duration
 	ItemTimeout time.Duration
@@ -129,6 +136,9 @@ func Collect(ctx context.Context, opts Options) (*Result, error) {
 }
 
 func newCollector(opts Options) (*collector, error) {
+	if opts.CaptureSeconds > MaxCaptureSeconds {
+		return nil, fmt.Errorf("capture window of %d s is longer than the %d s allowed", opts.CaptureSeconds, MaxCaptureSeconds)
+	}
 	if opts.Root == "" {
 		opts.Root = "/"
 	}
@@ -219,8 +229,9 @@ func (c *collector) run(parent context.Context) (*Result, error) {
 		}
 		out = safeName(name) + "-" + stamp + ".tgz"
 	}
-	// Fail before collecting if the bundle cannot be written there.
-	if err := checkWritable(filepath.Dir(out)); err != nil {
+	// Fail before collecting if the bundle cannot be written there, or would
+	// replace something it must not.
+	if err := c.checkOutput(out, obf != nil); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp("", "podnetdiag-collect-")
@@ -315,31 +326,39 @@ func safeName(s string) string {
 	return b.String()
 }
 
-func checkWritable(dir string) error {
-	f, err := os.CreateTemp(dir, ".podnetdiag-check-")
-	if err != nil {
-		return fmt.Errorf("cannot write the bundle in %s: %w", dir, err)
+// checkOutput refuses an output (or mapping file) that exists, unless Force
+// and a regular file, or that is a link, a device or in an unsafe directory,
+// and proves the directory writable.
+func (c *collector) checkOutput(out string, mapping bool) error {
+	if err := safefile.CheckTarget(out, c.opts.Force); err != nil {
+		return fmt.Errorf("bundle: %w", err)
 	}
-	name := f.Name()
-	f.Close()
-	return os.Remove(name)
+	if mapping {
+		if err := safefile.CheckTarget(MappingPath(out), c.opts.Force); err != nil {
+			return fmt.Errorf("obfuscation mapping: %w", err)
+		}
+	}
+	f, err := safefile.Create(out, c.opts.Force)
+	if err != nil {
+		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	f.Abort()
+	return nil
 }
 
-// write writes the bundle to a temporary file next to out, then renames it, so
-// that an interrupted run never leaves a truncated bundle under the final name.
+// MappingPath is where the obfuscation mapping of the bundle out goes.
+func MappingPath(out string) string { return out + ".mapping.json" }
+
+// write writes the bundle to a temporary file next to out (created
+// exclusively, mode 0600), then renames it, so that an interrupted run never
+// leaves a truncated bundle under the final name and nothing is written
+// through a link planted at out.
 func (c *collector) write(out, top string, m *bundle.Manifest) (int64, error) {
-	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	f, err := safefile.Create(out, c.opts.Force)
 	if err != nil {
 		return 0, fmt.Errorf("write bundle: %w", err)
 	}
-	tmpName := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmpName)
-		}
-	}()
+	defer f.Abort()
 	w := bundle.NewWriter(f, top)
 	w.SetModTime(c.start)
 	w.SetManifest(m)
@@ -365,23 +384,13 @@ func (c *collector) write(out, top string, m *bundle.Manifest) (int64, error) {
 	if err := w.Close(); err != nil {
 		return 0, fmt.Errorf("write bundle: %w", err)
 	}
-	if err := f.Sync(); err != nil {
-		return 0, fmt.Errorf("write bundle: %w", err)
-	}
 	fi, err := f.Stat()
 	if err != nil {
 		return 0, fmt.Errorf("write bundle: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if err := f.Commit(); err != nil {
 		return 0, fmt.Errorf("write bundle: %w", err)
 	}
-	if err := os.Chmod(tmpName, 0o600); err != nil {
-		return 0, fmt.Errorf("write bundle: %w", err)
-	}
-	if err := os.Rename(tmpName, out); err != nil {
-		return 0, fmt.Errorf("write bundle: %w", err)
-	}
-	ok = true
 	return fi.Size(), nil
 }
 
@@ -458,12 +467,12 @@ func (c *collector) obfuscateAll(obf *obfuscate.Obfuscator, m *bundle.Manifest, 
 	}
 	m.Node = obf.Hostname(c.node)
 	c.node = m.Node
-	mp := out + ".mapping.json"
+	mp := MappingPath(out)
 	b, err := obf.Mapping().Marshal()
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(mp, b, 0o600); err != nil {
+	if err := safefile.WriteFile(mp, b, c.opts.Force); err != nil {
 		return "", fmt.Errorf("write obfuscation mapping: %w", err)
 	}
 	c.files.record(bundle.Item{

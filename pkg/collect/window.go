@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/safefile"
 )
 
 // probeTimeout is how long one DNS query waits for its answer; a healthy
@@ -196,7 +197,7 @@ func (c *collector) captureOne(ctx context.Context, ifc string, d time.Duration)
 func (c *collector) captureTo(ctx context.Context, ifc, file string, d time.Duration, it *bundle.Item) ([]byte, error) {
 	if c.native.Capture != nil {
 		it.Command = "AF_PACKET capture on " + ifc + " (native)"
-		f, err := os.OpenFile(file, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		f, err := safefile.CreateIn(filepath.Dir(file), filepath.Base(file))
 		if err != nil {
 			return nil, err
 		}

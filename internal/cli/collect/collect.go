@@ -43,6 +43,7 @@ type Options struct {
 	ItemTimeout      time.Duration
 	Root             string
 	Quiet            bool
+	Force            bool
 }
 
 // usageError marks errors of the command line itself.
@@ -107,8 +108,8 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		RunE: func(c *cobra.Command, _ []string) error {
-			if o.CaptureSeconds < 0 {
-				return usageError{fmt.Errorf("--capture-seconds must be >= 0")}
+			if o.CaptureSeconds < 0 || o.CaptureSeconds > pcollect.MaxCaptureSeconds {
+				return usageError{fmt.Errorf("--capture-seconds %d is out of range: allowed 0 to %d (0 or --no-capture skips the captures)", o.CaptureSeconds, pcollect.MaxCaptureSeconds)}
 			}
 			if o.ObfuscateKeyFile != "" {
 				o.Obfuscate = true
@@ -120,7 +121,8 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "", "bundle file to write (default ./NODE-YYYYMMDDTHHMMSSZ.tgz)")
+	f.StringVarP(&o.Output, "output", "o", "", "bundle file to write, which must not exist (default ./NODE-YYYYMMDDTHHMMSSZ.tgz)")
+	f.BoolVar(&o.Force, "force", false, "replace an existing output (and mapping) file; only a regular file, never a link or a device")
 	f.IntVar(&o.CaptureSeconds, "capture-seconds", pcollect.DefaultCaptureSeconds, "length of the capture window")
 	f.StringSliceVar(&o.Interfaces, "interfaces", nil, "interfaces to capture on and read ethtool for (default: the uplinks, tunl0, vxlan.calico)")
 	f.BoolVar(&o.NoCapture, "no-capture", false, "skip the packet captures (counters and the DNS probe still run)")
@@ -161,6 +163,7 @@ func run(ctx context.Context, o *Options, stdout, stderr io.Writer) error {
 		Timeout:          o.Timeout,
 		ItemTimeout:      o.ItemTimeout,
 		Root:             o.Root,
+		Force:            o.Force,
 		Progress:         progress,
 		Terminal:         isTerminal(stderr),
 		Version:          version.Get(Version).Version,

@@ -53,6 +53,33 @@ func TestUsageErrorsExitWith2(t *testing.T) {
 	}
 }
 
+// TestCaptureSecondsOutOfRangeIsRejected: a window that would overflow the
+// duration (and silently skip the capture) or outlast any sane run is a usage
+// error naming the allowed range; nothing is collected.
+func TestCaptureSecondsOutOfRangeIsRejected(t *testing.T) {
+	for _, v := range []string{"-1", "601", "9223372037", "99999999999999"} {
+		var errb bytes.Buffer
+		ran := false
+		cmd := NewCmdCollect(&bytes.Buffer{}, &errb, func(*Options) error { ran = true; return nil })
+		cmd.SetArgs([]string{"--capture-seconds", v})
+		err := cmd.Execute()
+		if err == nil || ran {
+			t.Errorf("--capture-seconds %s accepted", v)
+			continue
+		}
+		if code := Main([]string{"--capture-seconds", v}, &bytes.Buffer{}, &errb); code != ExitUsage || !strings.Contains(errb.String(), "allowed 0 to 600") && !strings.Contains(errb.String(), "invalid argument") {
+			t.Errorf("--capture-seconds %s: exit %d, %q", v, code, errb.String())
+		}
+	}
+	for _, v := range []string{"0", "600"} {
+		cmd := NewCmdCollect(&bytes.Buffer{}, &bytes.Buffer{}, func(*Options) error { return nil })
+		cmd.SetArgs([]string{"--capture-seconds", v})
+		if err := cmd.Execute(); err != nil {
+			t.Errorf("--capture-seconds %s refused: %v", v, err)
+		}
+	}
+}
+
 func TestTheSummaryListsTheBundleAndTheFailedItems(t *testing.T) {
 	res := &pcollect.Result{
 		Path: "node-a.tgz", Size: 3 << 20, Duration: 2 * time.Second,
