@@ -60,8 +60,8 @@ var cases = []labCase{
 	{name: "vxlan-down-on-dns-node", expect: "tunnel-device-missing", fault: func(c *cluster) {
 		c.ip("-n", nodeC(c).ns, "link", "set", "vxlan.calico", "down")
 	}},
-	{name: "dns-server-stopped", knownFailure: "pending analyzer fix (lab)", expect: "dns-server-port-unreachable", dns: dnsStop},
-	{name: "dns-server-silent", knownFailure: "pending analyzer fix (lab)", expect: "dns-queries-unanswered", dns: dnsSilent},
+	{name: "dns-server-stopped", expect: "dns-server-port-unreachable", dns: dnsStop},
+	{name: "dns-server-silent", expect: "dns-queries-unanswered", dns: dnsSilent},
 	{name: "tunnel-mtu-above-uplink", expect: "mtu-tunnel-overhead", fault: func(c *cluster) {
 		for _, n := range c.nodes {
 			c.ip("-n", n.ns, "link", "set", "vxlan.calico", "mtu", "1480")
@@ -80,7 +80,7 @@ var cases = []labCase{
 	}},
 	{name: "asymmetric-source-second-uplink", expect: "calico-autodetect-wrong-interface", broken: true,
 		spec: spec{secondUplink: true, nodeCSendsFromSecond: true}},
-	{name: "policy-drops-dns-in-forward", knownFailure: "pending analyzer fix (lab)", expect: "dns-queries-unanswered", fault: func(c *cluster) {
+	{name: "policy-drops-dns-in-forward", expect: "dns-queries-unanswered", fault: func(c *cluster) {
 		// As a NetworkPolicy denying ingress to the CoreDNS pod is programmed
 		// by felix: a drop in the pod's to-workload chain.
 		rules := fmt.Sprintf("*filter\n:cali-tw-%s - [0:0]\n-A cali-to-wl-dispatch -o %s -m comment --comment \"cali:pnd-lab\" -g cali-tw-%s\n"+
@@ -178,7 +178,7 @@ func TestLabMatrix(t *testing.T) {
 	collectBin, analyzeBin := buildTools(t)
 	reg := newRegistry()
 	only := os.Getenv("PODNETDIAG_LAB_CASES") // comma-separated names; empty is all
-	keep := os.Getenv("PODNETDIAG_LAB_KEEP")  // a directory to copy the bundles to
+	keep := os.Getenv("PODNETDIAG_LAB_KEEP")  // a directory to unpack the bundles in
 	var (
 		mu      sync.Mutex
 		results []result
@@ -265,11 +265,16 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 		}
 	}
 	if keep != "" {
-		d := filepath.Join(keep, lc.name)
-		os.MkdirAll(d, 0o755)
-		for _, b := range bundles {
-			data, _ := os.ReadFile(b)
-			os.WriteFile(filepath.Join(d, filepath.Base(b)), data, 0o644)
+		// Each case's bundles unpacked as a scenario folder, one directory
+		// per node (testdata/bundles/<scenario>/<node>/).
+		for i, b := range bundles {
+			d := filepath.Join(keep, lc.name, c.nodes[i].name)
+			if err := os.MkdirAll(d, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("tar", "-xzf", b, "-C", d, "--strip-components=1").CombinedOutput(); err != nil {
+				t.Fatalf("unpack %s: %v: %s", b, err, out)
+			}
 		}
 	}
 

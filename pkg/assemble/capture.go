@@ -61,8 +61,9 @@ func captureFact(n *load.Node, file string, s *capture.Summary) facts.Capture {
 	}
 	for _, d := range s.DNS {
 		// Queries still within their timeout when the capture stopped may have
-		// been answered after it: they are not counted as unanswered.
-		un := d.Unanswered - d.UnansweredAtEnd
+		// been answered after it: they are not counted as unanswered, unless
+		// they had already waited far longer than the server takes to answer.
+		un := d.Unanswered - d.UnansweredAtEnd + staleAtEnd(s, d)
 		ref := pktRef(n, file, d.FirstQueryPacket, fmt.Sprintf("first query to %s", d.Server))
 		if un > 0 && d.FirstUnansweredPacket > 0 {
 			ref = pktRef(n, file, d.FirstUnansweredPacket, fmt.Sprintf("first unanswered query to %s", d.Server))
@@ -72,12 +73,54 @@ func captureFact(n *load.Node, file string, s *capture.Summary) facts.Capture {
 		})
 	}
 	for _, e := range s.ICMP {
-		fc.ICMP = append(fc.ICMP, facts.ICMPError{
+		fe := facts.ICMPError{
 			Type: e.Type, Src: e.Src.String(), Dst: e.Dst.String(), MTU: e.MTU, Count: int(e.Count),
-			Ref: pktRef(n, file, e.FirstPacket, fmt.Sprintf("%s from %s about %s", e.Type, e.Src, e.QuotedDst)),
-		})
+			Ref:         pktRef(n, file, e.FirstPacket, fmt.Sprintf("%s from %s about %s", e.Type, e.Src, e.QuotedDst)),
+			QuotedProto: protoName(e.QuotedProto),
+		}
+		if e.QuotedDst.IsValid() {
+			fe.QuotedDst, fe.QuotedPort = e.QuotedDst.Addr().String(), int(e.QuotedDst.Port())
+		}
+		fc.ICMP = append(fc.ICMP, fe)
 	}
 	return fc
+}
+
+func protoName(p uint8) string {
+	switch p {
+	case 0:
+		return ""
+	case 6:
+		return "tcp"
+	case 17:
+		return "udp"
+	}
+	return fmt.Sprint(p)
+}
+
+// pendingGrace is how long a query may wait, when the capture ends, and still
+// be taken for one whose answer is on its way. A DNS server in a cluster
+// answers in milliseconds; the resolver's 5 s timeout is the client's
+// patience, not the server's speed, and with captures of a few seconds it
+// would excuse every query of a server that never answers.
+const pendingGrace = time.Second
+
+// staleAtEnd counts the queries to d's server pending at the end of the
+// capture that had waited longer than pendingGrace, or twice the slowest
+// answer the server gave in the capture. Only listed transactions are known
+// by time; a capture listing none of them counts none.
+func staleAtEnd(s *capture.Summary, d capture.DNSServer) int {
+	if d.UnansweredAtEnd == 0 {
+		return 0
+	}
+	grace := max(int64(pendingGrace), 2*d.LatencyMaxNs)
+	n := 0
+	for _, tx := range s.DNSUnanswered {
+		if tx.AtEnd && tx.Server.Addr() == d.Server && s.LastNs-tx.TimeNs > grace {
+			n++
+		}
+	}
+	return min(n, d.UnansweredAtEnd)
 }
 
 // owner names the node an outer tunnel address belongs to: one of its own

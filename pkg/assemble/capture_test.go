@@ -1,9 +1,11 @@
 package assemble
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
+	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 )
 
@@ -56,6 +58,43 @@ func TestTunnelPathsJoinSenderAndReceiverCaptures(t *testing.T) {
 			}
 			if got.Sent != tc.wantSent || got.Received != tc.wantReceived || !strings.Contains(got.Why, tc.wantWhy) {
 				t.Errorf("got sent %d received %d why %q, want %d %d %q", got.Sent, got.Received, got.Why, tc.wantSent, tc.wantReceived, tc.wantWhy)
+			}
+		})
+	}
+}
+
+func TestStaleAtEndCountsQueriesWaitingLongerThanAServerTakes(t *testing.T) {
+	srv := netip.MustParseAddr("10.244.2.130")
+	other := netip.MustParseAddr("10.96.0.10")
+	const end = int64(10_000_000_000)
+	tx := func(server netip.Addr, ageMs int64) capture.Transaction {
+		return capture.Transaction{Server: netip.AddrPortFrom(server, 53), TimeNs: end - ageMs*1e6, AtEnd: true}
+	}
+	tests := []struct {
+		name string
+		d    capture.DNSServer
+		txs  []capture.Transaction
+		want int
+	}{
+		{"none pending", capture.DNSServer{Server: srv, Unanswered: 3}, nil, 0},
+		{"older than a second counts, younger does not",
+			capture.DNSServer{Server: srv, Unanswered: 3, UnansweredAtEnd: 3},
+			[]capture.Transaction{tx(srv, 2500), tx(srv, 1200), tx(srv, 300)}, 2},
+		{"a slow server's answers extend the grace",
+			capture.DNSServer{Server: srv, Unanswered: 2, UnansweredAtEnd: 2, Answered: 5, LatencyMaxNs: 900e6},
+			[]capture.Transaction{tx(srv, 2500), tx(srv, 1500)}, 1},
+		{"another server's queries are not counted",
+			capture.DNSServer{Server: srv, Unanswered: 1, UnansweredAtEnd: 1},
+			[]capture.Transaction{tx(other, 4000)}, 0},
+		{"never more than the server's pending count",
+			capture.DNSServer{Server: srv, Unanswered: 1, UnansweredAtEnd: 1},
+			[]capture.Transaction{tx(srv, 4000), tx(srv, 3000)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &capture.Summary{LastNs: end, DNSUnanswered: tt.txs}
+			if got := staleAtEnd(s, tt.d); got != tt.want {
+				t.Errorf("staleAtEnd = %d, want %d", got, tt.want)
 			}
 		})
 	}

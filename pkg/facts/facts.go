@@ -501,6 +501,12 @@ type ICMPError struct {
 	MTU   int    `json:"mtu"`
 	Count int    `json:"count"`
 	Ref   Ref    `json:"ref"`
+	// QuotedDst and QuotedPort are the destination of the packet the error
+	// quotes (of the first error); QuotedProto its protocol ("udp", "tcp",
+	// or the number).
+	QuotedDst   string `json:"quotedDst"`
+	QuotedPort  int    `json:"quotedPort"`
+	QuotedProto string `json:"quotedProto"`
 }
 
 // Resolv is the node's /etc/resolv.conf.
