@@ -96,6 +96,14 @@ type Finding struct {
 	// ConsequenceOf is the rule id of the root cause this finding follows from;
 	// the root-cause pass sets it, the engine never does.
 	ConsequenceOf string `json:"consequenceOf,omitempty"`
+	// ConsequenceOfNode is the node of that root-cause finding ("" for a
+	// cluster-wide one): the same rule may fire on several nodes, each instance
+	// a problem of its own.
+	ConsequenceOfNode string `json:"consequenceOfNode,omitempty"`
+	// Same is the rule's `same:` value: findings of one rule with equal Same
+	// are one fault seen several times (two captures, both ends of a path) and
+	// Merge reports them once. Not part of the report.
+	Same string `json:"-"`
 	// Insufficient marks an "insufficient data" finding: the rule could not judge
 	// because a source it needs was not collected, never a false "healthy".
 	Insufficient bool `json:"insufficient,omitempty"`

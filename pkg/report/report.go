@@ -116,7 +116,7 @@ func Build(in Input) *Report {
 		Cluster: Cluster{
 			DNSServiceIP: c.DNSServiceIP, PodCIDRs: nonNil(c.PodCIDRs), Encapsulation: c.Encapsulation,
 		},
-		Findings:    append([]findings.Finding(nil), in.Findings...),
+		Findings:    findings.Merge(in.Findings),
 		Diagnostics: in.Diagnostics,
 		Warnings:    in.Warnings,
 		Facts:       c,
@@ -160,54 +160,14 @@ func nonNil(s []string) []string {
 	return s
 }
 
-// actionable says whether a finding says something is wrong (not a lack of data,
-// not a failing rule, not mere information).
-func actionable(f findings.Finding) bool {
-	return !f.Insufficient && f.Rule != findings.RuleError && findings.SeverityRank(f.Severity) >= findings.SeverityRank(findings.SeverityWarning)
-}
-
-// related says whether b concerns a node a is about.
-func related(a, b findings.Finding) bool {
-	if a.Node == "" || b.Node == "" {
-		return true
-	}
-	return a.Node == b.Node || a.Node == b.Peer || a.Peer != "" && (a.Peer == b.Node || a.Peer == b.Peer)
-}
-
-// rootCause picks the finding that explains the symptom and marks the findings
-// that follow from it. A finding that a rule's `explains` covers is never the
-// root cause while the explaining finding stands; among the rest the earliest
-// runbook stage wins, then the most severe, then rule and node order.
+// rootCause picks the finding that explains the symptom; the explains graph
+// alone (findings.LinkCauses) says which findings are its consequences. Among
+// the findings nothing explains the earliest runbook stage wins, then the most
+// severe, then rule and node order; the rest are other, independent problems.
 func rootCause(fs []findings.Finding, explains map[string][]string) *RootCause {
-	var idx []int
-	for i, f := range fs {
-		if actionable(f) {
-			idx = append(idx, i)
-		}
-	}
-	if len(idx) == 0 {
+	cands := findings.LinkCauses(fs, explains)
+	if len(cands) == 0 {
 		return nil
-	}
-	for _, i := range idx {
-		for _, j := range idx {
-			if i == j || fs[j].ConsequenceOf != "" {
-				continue
-			}
-			for _, id := range explains[fs[i].Rule] {
-				if fs[j].Rule == id && related(fs[i], fs[j]) {
-					fs[j].ConsequenceOf = fs[i].Rule
-				}
-			}
-		}
-	}
-	cands := make([]int, 0, len(idx))
-	for _, i := range idx {
-		if fs[i].ConsequenceOf == "" {
-			cands = append(cands, i)
-		}
-	}
-	if len(cands) == 0 { // explanations in a circle: fall back to all
-		cands = idx
 	}
 	sort.SliceStable(cands, func(a, b int) bool {
 		x, y := fs[cands[a]], fs[cands[b]]
@@ -218,19 +178,11 @@ func rootCause(fs []findings.Finding, explains map[string][]string) *RootCause {
 	})
 	root := fs[cands[0]]
 	var conseq []string
-	for _, i := range idx {
-		f := &fs[i]
-		if i == cands[0] {
-			continue
-		}
-		if f.ConsequenceOf == "" && findings.StageIndex(f.Stage) > findings.StageIndex(root.Stage) && related(root, *f) {
-			f.ConsequenceOf = root.Rule
-		}
-		if f.ConsequenceOf == root.Rule {
+	for _, f := range fs {
+		if f.ConsequenceOf == root.Rule && f.ConsequenceOfNode == root.Node {
 			conseq = append(conseq, fmt.Sprintf("%s on %s", f.Rule, orCluster(f.Node)))
 		}
 	}
-	fs[cands[0]].ConsequenceOf = ""
 	expl := fmt.Sprintf("%s: %s", root.Title, root.Message)
 	if root.Node != "" {
 		expl = fmt.Sprintf("On %s, %s", root.Node, lowerFirst(expl))

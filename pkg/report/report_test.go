@@ -14,7 +14,8 @@ func f(rule, stage, sev, node, peer string) findings.Finding {
 
 func TestRootCause(t *testing.T) {
 	rules := []RuleInfo{
-		{ID: "ipvs-dns-vip-missing", Stage: "service-nat"},
+		{ID: "ipvs-dns-vip-missing", Stage: "service-nat", Explains: []string{"dns-queries-unanswered"}},
+		{ID: "mtu-tunnel-overhead", Stage: "link"},
 		{ID: "route-pod-block-missing", Stage: "route"},
 		{ID: "bgp-session-down", Stage: "route", Explains: []string{"route-pod-block-missing"}},
 		{ID: "sysctl-rp-filter-loose", Stage: "kernel", Explains: []string{"route-pod-block-missing", "bgp-session-down"}},
@@ -29,7 +30,11 @@ func TestRootCause(t *testing.T) {
 	}{
 		{name: "nothing wrong gives no root cause",
 			in: []findings.Finding{{Rule: "route-pod-block-missing", Stage: "route", Severity: "info", Insufficient: true, Node: "a"}}},
-		{name: "the earliest stage wins and later findings on that node follow from it",
+		{name: "a later stage on the same node is no consequence without an explains edge (issue 8, class 4)",
+			in:       []findings.Finding{f("mtu-tunnel-overhead", "link", "critical", "a", ""), f("ipvs-dns-vip-missing", "service-nat", "critical", "a", "")},
+			wantRule: "ipvs-dns-vip-missing", wantNode: "a",
+			wantConsq: map[string]string{"mtu-tunnel-overhead@a": ""}},
+		{name: "the earliest stage wins and what it explains on that node follows from it",
 			in:       []findings.Finding{f("dns-queries-unanswered", "link", "critical", "a", ""), f("ipvs-dns-vip-missing", "service-nat", "critical", "a", ""), f("dns-queries-unanswered", "link", "critical", "b", "")},
 			wantRule: "ipvs-dns-vip-missing", wantNode: "a",
 			wantConsq: map[string]string{"dns-queries-unanswered@a": "ipvs-dns-vip-missing", "dns-queries-unanswered@b": ""}},

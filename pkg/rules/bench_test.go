@@ -47,7 +47,7 @@ func benchEngine(b *testing.B) *Engine {
 // bigCluster: n nodes, each with a /26 pod block routed from every other node,
 // two CoreDNS pods, a healthy IPVS table and sysctl.
 func bigCluster(n int) *facts.Cluster {
-	c := &facts.Cluster{DNSServiceIP: "10.96.0.10", Encapsulation: facts.EncapIPIP}
+	c := &facts.Cluster{DNSServiceIP: "10.96.0.10", DNSServiceIPKnown: true, Encapsulation: facts.EncapIPIP}
 	ip := func(i int) string { return fmt.Sprintf("10.0.%d.%d", i/250, i%250+1) }
 	block := func(i int) string { return fmt.Sprintf("10.244.%d.%d/26", i/4, (i%4)*64) }
 	for _, i := range []int{1, n - 1} {

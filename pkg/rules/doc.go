@@ -29,9 +29,13 @@
 //	message: "'route to ' + item.ip + ' goes via ' + variables.r.via"
 //	evidence: "[variables.r.ref]"     # optional CEL list(facts.Ref)
 //	peer: item.node                   # optional CEL string: the other node
+//	same: item.server                 # optional CEL string: findings of this rule with equal
+//	                                  # values are one fault, reported once with all evidence
 //	insufficient: "item.node == ''"   # optional CEL bool or string (the reason)
+//	explains: [route-pod-block-missing]  # rule ids whose findings on the same path follow from this one
 //	remediation: |
-//	  What to do, from the runbook.
+//	  What to do, from the runbook. {{ cel }} placeholders are filled from the
+//	  facts of the finding (real interface names, addresses, install method).
 //
 // Names bound in expressions: cluster (facts.Cluster) always; node
 // (facts.Node) in node and pair scope; peer (facts.Node) in pair scope, which

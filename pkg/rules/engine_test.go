@@ -22,7 +22,7 @@ import (
 func testCluster() *facts.Cluster {
 	ref := func(node, file string, line int) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
 	return &facts.Cluster{
-		DNSServiceIP:  "10.96.0.10",
+		DNSServiceIP: "10.96.0.10", DNSServiceIPKnown: true,
 		Encapsulation: facts.EncapMixed,
 		CoreDNS: []facts.CoreDNSPod{
 			{IP: "10.244.1.5", Node: "node-b", Refs: []facts.Ref{ref("node-b", "kube/pods.txt", 3)}},
@@ -422,11 +422,15 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 		{Proto: "TCP", VIP: "10.96.0.1", Port: 443}}
 	has := map[string]bool{"ipvs": true}
 	tests := []struct {
-		name  string
-		dnsIP string
-		node  facts.Node
-		want  []string
+		name        string
+		dnsIP       string
+		defaultOnly bool // the IP is kubeadm's default, no source named it
+		node        facts.Node
+		want        []string
 	}{
+		{name: "not checked on kubeadm's default alone (issue 8: no false critical from a guess)", dnsIP: "10.96.0.10", defaultOnly: true,
+			node: facts.Node{Name: "n", Has: has, KubeProxyMode: "ipvs", IPVS: healthy[3:]},
+			want: []string{"info: insufficient data: the cluster DNS Service IP is not known (no DNS Service, kubelet clusterDNS or kube-proxy rule names it in the bundles; 10.96.0.10 is only kubeadm's default); give it with --dns-service-ip"}},
 		{name: "quiet when all three virtual services exist", dnsIP: "10.96.0.10",
 			node: facts.Node{Name: "n", Has: has, KubeProxyMode: "ipvs", IPVS: healthy}},
 		{name: "critical for 53/UDP and warning for 9153/TCP when only 53/TCP exists", dnsIP: "10.96.0.10",
@@ -447,7 +451,7 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 			node: facts.Node{Name: "n", Has: has, KubeProxyMode: "iptables"}},
 		{name: "insufficient when the DNS Service IP is unknown", dnsIP: "",
 			node: facts.Node{Name: "n", Has: has, KubeProxyMode: "ipvs"},
-			want: []string{"info: insufficient data: the cluster DNS Service IP is unknown; give it with --dns-ip"}},
+			want: []string{"info: insufficient data: the cluster DNS Service IP is not known (no DNS Service, kubelet clusterDNS or kube-proxy rule names it in the bundles); give it with --dns-service-ip"}},
 		{name: "insufficient when an empty table may just be iptables mode", dnsIP: "10.96.0.10",
 			node: facts.Node{Name: "n", Has: has},
 			want: []string{"info: insufficient data: the IPVS table is empty and nothing shows that kube-proxy runs in IPVS mode"}},
@@ -458,7 +462,7 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, f := range e.Eval(&facts.Cluster{DNSServiceIP: tc.dnsIP, Nodes: []facts.Node{tc.node}}) {
+			for _, f := range e.Eval(&facts.Cluster{DNSServiceIP: tc.dnsIP, DNSServiceIPKnown: tc.dnsIP != "" && !tc.defaultOnly, Nodes: []facts.Node{tc.node}}) {
 				if f.Rule != "ipvs-dns-vip-missing" {
 					continue // the pack's other rules have their own tests
 				}

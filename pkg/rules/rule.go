@@ -40,7 +40,7 @@ func NeedsKeys() []string {
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
 	"id", "title", "stage", "severity", "severityExpr", "scope", "needs", "foreach",
-	"whenEmpty", "variables", "match", "message", "evidence", "peer", "insufficient", "explains", "remediation",
+	"whenEmpty", "variables", "match", "message", "evidence", "peer", "same", "insufficient", "explains", "remediation",
 }
 
 var (
@@ -73,6 +73,7 @@ type Rule struct {
 	severityExpr *expr
 	evidence     *expr
 	peer         *expr
+	same         *expr
 	insufficient *expr
 	whenEmpty    *expr
 }
@@ -305,6 +306,7 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 	r.severityExpr = compile("severityExpr", fields["severityExpr"], env)
 	r.evidence = compile("evidence", fields["evidence"], env)
 	r.peer = compile("peer", fields["peer"], env)
+	r.same = compile("same", fields["same"], env)
 	r.insufficient = compile("insufficient", fields["insufficient"], env)
 
 	check := func(x *expr, what string, want ...*cel.Type) {
@@ -322,6 +324,7 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 	check(r.message, "string", cel.StringType)
 	check(r.severityExpr, "string", cel.StringType)
 	check(r.peer, "string", cel.StringType)
+	check(r.same, "string", cel.StringType)
 	check(r.insufficient, "bool or string", cel.BoolType, cel.StringType)
 	if x := r.evidence; x != nil && x.out.Kind() != types.DynKind {
 		ok := x.out.Kind() == types.ListKind

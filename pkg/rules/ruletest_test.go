@@ -25,7 +25,7 @@ func buildJSON(paths []string, args map[string]string) (*facts.Cluster, error) {
 		}
 	}
 	if v, ok := args["dnsServiceIP"]; ok {
-		c.DNSServiceIP = v
+		c.DNSServiceIP, c.DNSServiceIPKnown = v, v != ""
 	}
 	return &c, nil
 }
