@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 )
 
 // Defaults of Options.
@@ -20,17 +21,34 @@ type Options struct {
 	// TempDir is the parent of the directory archives are extracted into;
 	// "" means os.TempDir().
 	TempDir string
-	// MaxTotalSize caps the bytes extracted from one archive (and the size of a
-	// txtar file); <= 0 means DefaultMaxTotalSize.
+	// MaxTotalSize caps the bytes extracted from archives and read from txtar
+	// files: by one Open, and by all archives of one OpenAll together (nested
+	// archives included), so that many small archives cannot fill the disk;
+	// <= 0 means DefaultMaxTotalSize.
 	MaxTotalSize int64
 	// MaxEntries caps the entries of one archive (tar headers of any type, or
 	// txtar sections); <= 0 means DefaultMaxEntries.
 	MaxEntries int
+
+	// spent counts the bytes extracted so far under one limit (shared by the
+	// copies of Options an OpenAll passes down).
+	spent *budget
+}
+
+// budget is the run's extracted bytes, against MaxTotalSize.
+type budget struct{ used atomic.Int64 }
+
+// left is what the run may still extract.
+func (o Options) left() int64 {
+	return o.MaxTotalSize - o.spent.used.Load()
 }
 
 func (o Options) withDefaults() Options {
 	if o.MaxTotalSize <= 0 {
 		o.MaxTotalSize = DefaultMaxTotalSize
+	}
+	if o.spent == nil {
+		o.spent = &budget{}
 	}
 	if o.MaxEntries <= 0 {
 		o.MaxEntries = DefaultMaxEntries
@@ -145,8 +163,9 @@ func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
 		}
 		return nil, err
 	}
+	opts = opts.withDefaults() // one budget for every path
 	for _, p := range paths {
-		bs, err := openPath(p, opts.withDefaults(), 0)
+		bs, err := openPath(p, opts, 0)
 		if err != nil {
 			return fail(err)
 		}

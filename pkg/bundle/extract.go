@@ -224,14 +224,14 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 		return x.entryErr(hdr.Name, err)
 	}
 	limit := x.opts.MaxTotalSize
-	budget := limit - x.total
+	budget := x.opts.left()
 	switch {
 	case hdr.Size < 0:
 		return x.entryErr(hdr.Name, because(ErrCorrupt, "negative size"))
 	case hdr.Size > limit:
 		return x.entryErr(hdr.Name, because(ErrTooLarge, "size %d bytes exceeds the limit of %d bytes", hdr.Size, limit))
 	case hdr.Size > budget:
-		return x.entryErr(hdr.Name, because(ErrTooLarge, "total uncompressed size exceeds the limit of %d bytes", limit))
+		return x.entryErr(hdr.Name, x.overBudget())
 	}
 	if dir := path.Dir(name); dir != "." {
 		if err := x.mkdir(hdr.Name, dir); err != nil {
@@ -251,6 +251,7 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 	// hdr.Size: the limit holds on the bytes actually written.
 	n, err := io.CopyBuffer(writerOnly{f}, io.LimitReader(tr, budget+1), x.buf)
 	x.total += n
+	x.opts.spent.used.Add(n)
 	cerr := f.Close()
 	var we writeError
 	switch {
@@ -259,7 +260,7 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 	case err != nil:
 		return x.entryErr(hdr.Name, corrupt("corrupt or truncated archive", err))
 	case n > budget:
-		return x.entryErr(hdr.Name, because(ErrTooLarge, "total uncompressed size exceeds the limit of %d bytes", limit))
+		return x.entryErr(hdr.Name, x.overBudget())
 	case n != hdr.Size:
 		return x.entryErr(hdr.Name, because(ErrCorrupt, "truncated: %d of %d bytes", n, hdr.Size))
 	case cerr != nil:
@@ -330,6 +331,16 @@ func (x *extractor) topFolder() (string, bool) {
 	}
 	x.warnings = append(x.warnings, fmt.Sprintf("entries are not under one top folder (%d top-level names: %s); the archive root is used as the bundle root", len(names), list))
 	return "", false
+}
+
+// overBudget says whether this archive alone or the run's archives together
+// went over the limit.
+func (x *extractor) overBudget() error {
+	if x.total < x.opts.MaxTotalSize-x.opts.left() {
+		return because(ErrTooLarge, "the uncompressed size of all bundles of this run exceeds the limit of %d bytes (%d already extracted before this archive)",
+			x.opts.MaxTotalSize, x.opts.MaxTotalSize-x.opts.left()-x.total)
+	}
+	return because(ErrTooLarge, "total uncompressed size exceeds the limit of %d bytes", x.opts.MaxTotalSize)
 }
 
 func (x *extractor) entryErr(entry string, err error) error {

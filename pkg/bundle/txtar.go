@@ -26,14 +26,28 @@ func openTxtar(name string, opts Options) ([]*Bundle, error) {
 		return nil, &Error{Bundle: name, Err: unwrapPathError(err)}
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, opts.MaxTotalSize+1))
+	limit := min(MaxTxtarSize, opts.left())
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > limit {
+		return nil, &Error{Bundle: name, Err: txtarTooLarge(limit)}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, &Error{Bundle: name, Err: err}
 	}
-	if int64(len(data)) > opts.MaxTotalSize {
-		return nil, &Error{Bundle: name, Err: because(ErrTooLarge, "larger than the limit of %d bytes", opts.MaxTotalSize)}
+	if int64(len(data)) > limit {
+		return nil, &Error{Bundle: name, Err: txtarTooLarge(limit)}
 	}
-	return parseTxtar(data, name, opts)
+	opts.spent.used.Add(int64(len(data)))
+	// data is ours: no copy (a txtar is held in memory as a whole).
+	return parseOwnedTxtar(data, name, opts)
+}
+
+// MaxTxtarSize caps one txtar file, which is held in memory: txtar bundles are
+// hand-made scenarios of a few hundred KiB; real bundles are archives.
+const MaxTxtarSize = 256 << 20
+
+func txtarTooLarge(limit int64) error {
+	return because(ErrTooLarge, "larger than the limit of %d bytes for a txtar file (txtar is for hand-made scenarios; pack real bundles as .tgz)", limit)
 }
 
 // ParseTxtar reads the hand-made scenarios of the regression suite: a txtar
@@ -49,7 +63,11 @@ func ParseTxtar(data []byte, name string) ([]*Bundle, error) {
 func parseTxtar(data []byte, name string, opts Options) ([]*Bundle, error) {
 	// txtar.Parse slices its input; the bundles must not change with the caller's
 	// buffer.
-	a := txtar.Parse(bytes.Clone(data))
+	return parseOwnedTxtar(bytes.Clone(data), name, opts)
+}
+
+func parseOwnedTxtar(data []byte, name string, opts Options) ([]*Bundle, error) {
+	a := txtar.Parse(data)
 	if len(a.Files) == 0 {
 		return nil, &Error{Bundle: name, Err: because(ErrNotBundle, "no file sections (such as \"-- node-a/net/ip-route.txt --\")")}
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -15,6 +16,7 @@ import (
 
 // globalOptions are the flags every sub-command shares.
 type globalOptions struct {
+	tempDir       string // the run's extraction folder (bundle.TempRun)
 	maxBundleSize int64
 	maxEntries    int
 	ruleDirs      []string
@@ -41,17 +43,28 @@ func (g *globalOptions) validate() error {
 }
 
 func (g *globalOptions) bundleOptions() bundle.Options {
-	return bundle.Options{MaxTotalSize: g.maxBundleSize, MaxEntries: g.maxEntries}
+	return bundle.Options{TempDir: g.tempDir, MaxTotalSize: g.maxBundleSize, MaxEntries: g.maxEntries}
 }
 
 // Main runs the analyze command line and returns the process exit code.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := NewCmdRoot(stdout, stderr)
+	// Archives are unpacked under one folder that is removed however the run
+	// ends, Ctrl-C, SIGTERM and SIGHUP included: no customer data is left in
+	// $TMPDIR.
+	run, err := bundle.NewTempRun("", func(sig os.Signal) {
+		fmt.Fprintf(stderr, "analyze: stopped by %v; the unpacked bundles were removed\n", sig)
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "analyze: %v\n", err)
+		return ExitInput
+	}
+	defer run.Close()
+	cmd := newCmdRoot(stdout, stderr, run.Dir)
 	cmd.SetArgs(args)
 	cmd.SetIn(stdin)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	err := cmd.Execute()
+	err = cmd.Execute()
 	if err == nil {
 		return ExitOK
 	}
@@ -64,7 +77,11 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // NewCmdRoot builds the command tree.
 func NewCmdRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globalOptions{}
+	return newCmdRoot(stdout, stderr, "")
+}
+
+func newCmdRoot(stdout, stderr io.Writer, tempDir string) *cobra.Command {
+	g := &globalOptions{tempDir: tempDir}
 	o := &reportOptions{globalOptions: g}
 	root := &cobra.Command{
 		Use:   "analyze BUNDLE...",
@@ -98,7 +115,7 @@ was, 2 when a bundle or a rule file cannot be used.`,
 	}
 	o.addFlags(root)
 	root.PersistentFlags().Int64Var(&g.maxBundleSize, "max-bundle-size", bundle.DefaultMaxTotalSize,
-		"refuse an archive whose unpacked size exceeds this many bytes")
+		"refuse archives whose unpacked size, all bundles of the run together, exceeds this many bytes")
 	root.PersistentFlags().IntVar(&g.maxEntries, "max-entries", bundle.DefaultMaxEntries,
 		"refuse an archive with more entries than this")
 	root.PersistentFlags().StringArrayVar(&g.ruleDirs, "rules", nil, "a folder of extra rule files (<id>.yaml) to load with the built-in pack; repeatable")
