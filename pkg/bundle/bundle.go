@@ -209,7 +209,59 @@ func openDir(path string) (*Bundle, error) {
 	}
 	b.Root, b.FS, b.root = abs, fsys, root
 	b.identify(stripStamp(filepath.Base(abs)), NodeFromFolder)
+	b.warnOutsideLinks()
 	return b, nil
+}
+
+// maxLinkWalk bounds the entries looked at for links: a bundle holds a few
+// dozen files, and a directory given by mistake (/) must not be walked whole.
+const maxLinkWalk = 10_000
+
+// warnOutsideLinks says which symbolic links of a directory bundle lead
+// outside it (or nowhere): FS refuses to follow them, and a file missing
+// without a word would read as "not collected".
+func (b *Bundle) warnOutsideLinks() {
+	seen := 0
+	type link struct{ rel, why string }
+	var outside []link
+	filepath.WalkDir(b.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if seen++; seen > maxLinkWalk {
+			return filepath.SkipAll
+		}
+		if d.Type()&fs.ModeSymlink == 0 {
+			return nil
+		}
+		rel, _ := filepath.Rel(b.Root, p)
+		target, _ := os.Readlink(p)
+		real, err := filepath.EvalSymlinks(p)
+		switch {
+		case err != nil:
+			outside = append(outside, link{filepath.ToSlash(rel), fmt.Sprintf("a symbolic link to %s, which does not resolve", target)})
+		case !within(b.Root, real):
+			outside = append(outside, link{filepath.ToSlash(rel), fmt.Sprintf("a symbolic link to %s, outside the bundle", target)})
+		}
+		return nil
+	})
+	const show = 20
+	for i, o := range outside {
+		if i == show {
+			b.warnf("%d more symbolic links lead outside the bundle", len(outside)-show)
+			break
+		}
+		b.warnf("%s is not read: %s", o.rel, o.why)
+	}
+}
+
+// within reports whether p is root or under it (both absolute, p resolved).
+func within(root, p string) bool {
+	if real, err := filepath.EvalSymlinks(root); err == nil {
+		root = real
+	}
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // soleSubdir returns the only non-hidden entry of the root when it is a directory.

@@ -3,6 +3,7 @@ package bundle
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,39 @@ func TestTempRunRemovesItsFolderOnClose(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(parent, "x")); !errors.Is(err, os.ErrNotExist) {
 		t.Error("unexpected file")
+	}
+}
+
+// TestLinksOutOfADirectoryBundleAreReported: a directory bundle's link to a
+// file outside it (or to nothing) is not followed, and a warning names it; a
+// link inside the bundle is fine.
+func TestLinksOutOfADirectoryBundleAreReported(t *testing.T) {
+	outside := t.TempDir()
+	secret := filepath.Join(outside, "shadow")
+	os.WriteFile(secret, []byte("root:x\n"), 0o600)
+	dir := filepath.Join(t.TempDir(), "node-a")
+	os.MkdirAll(filepath.Join(dir, "net"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "ipvs"), 0o755)
+	os.WriteFile(filepath.Join(dir, "net", "ip-route.txt"), []byte("default via 10.0.0.1 dev eth0\n"), 0o644)
+	os.Symlink(secret, filepath.Join(dir, "ipvs", "ipvsadm-Ln.txt"))
+	os.Symlink("../nowhere", filepath.Join(dir, "net", "ip-addr.txt"))
+	os.Symlink("ip-route.txt", filepath.Join(dir, "net", "ip-route-all.txt"))
+	b, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	w := strings.Join(b.Warnings, "\n")
+	for _, want := range []string{"ipvs/ipvsadm-Ln.txt is not read: a symbolic link to " + secret + ", outside the bundle",
+		"net/ip-addr.txt is not read: a symbolic link to ../nowhere, which does not resolve"} {
+		if !strings.Contains(w, want) {
+			t.Errorf("warnings lack %q:\n%s", want, w)
+		}
+	}
+	if strings.Contains(w, "ip-route-all") {
+		t.Errorf("a link inside the bundle was reported:\n%s", w)
+	}
+	if data, err := fs.ReadFile(b.FS, "ipvs/ipvsadm-Ln.txt"); err == nil {
+		t.Errorf("the link out was followed: %q", data)
 	}
 }

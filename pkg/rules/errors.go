@@ -89,11 +89,40 @@ func (s *source) yamlErr(err error) *Error {
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
 		if num, tail, ok := strings.Cut(rest, ": "); ok {
 			if line, err := strconv.Atoi(num); err == nil {
-				return s.errAt(line, 0, "%s", tail)
+				return s.errAt(line, s.yamlCol(line, tail), "%s", tail)
 			}
 		}
 	}
 	return s.errAt(0, 0, "%s", msg)
+}
+
+// yamlCol points at the likely offending character of a line yaml.v3 names
+// without a column: the ':' of a mapping value where none is allowed, a tab
+// or a character no token starts with, else the line's first token. 0 when
+// the line is blank or unknown.
+func (s *source) yamlCol(line int, msg string) int {
+	if line < 1 || line > len(s.lines) {
+		return 0
+	}
+	text := s.lines[line-1]
+	at := func(i int) int { return utf8.RuneCountInString(text[:i]) + 1 }
+	switch {
+	case strings.Contains(msg, "mapping values are not allowed"):
+		if i := strings.Index(text, ": "); i >= 0 {
+			return at(i)
+		}
+		if strings.HasSuffix(text, ":") {
+			return at(len(text) - 1)
+		}
+	case strings.Contains(msg, "cannot start any token"), strings.Contains(msg, "tab"):
+		if i := strings.IndexAny(text, "\t@`"); i >= 0 {
+			return at(i)
+		}
+	}
+	if i := strings.IndexFunc(text, func(r rune) bool { return r != ' ' && r != '\t' }); i >= 0 {
+		return at(i)
+	}
+	return 0
 }
 
 // exprPos maps a position inside a CEL expression (1-based line, 0-based

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,9 @@ func TestLoadFailure(t *testing.T) {
  | ..^`},
 		{"plain-multiline.yaml", `rules/plain-multiline.yaml:7:3: match: undeclared reference to 'nod'`},
 		{"title-period.yaml", `rules/title-period.yaml:2:8: title ends with a period; titles are sentence case with no period`},
-		{"yaml-syntax.yaml", `rules/yaml-syntax.yaml:4: mapping values are not allowed in this context`},
+		{"yaml-syntax.yaml", `rules/yaml-syntax.yaml:4:11: mapping values are not allowed in this context
+ |   severity: info
+ | ..........^`},
 		{"two-documents.yaml", `rules/two-documents.yaml:9:1: a second YAML document; a file holds one`},
 		{"repeated-key.yaml", `rules/repeated-key.yaml:7:1: rule: key "match" repeated (first at line 6)`},
 		{"empty.yaml", `rules/empty.yaml: empty file`},
@@ -111,5 +114,44 @@ func TestLoadReportsEveryErrorOfEveryFile(t *testing.T) {
 	errs := e.LoadFS(fsys, "rules")
 	if len(errs) != 6 {
 		t.Errorf("got %d errors, want 6:\n%v", len(errs), errs)
+	}
+}
+
+// TestYAMLSyntaxErrorsHaveColumnAndCaret: every kind of YAML syntax error
+// yaml.v3 reports with a line only still gets a column and a caret under the
+// offending character, as the README promises.
+func TestYAMLSyntaxErrorsHaveColumnAndCaret(t *testing.T) {
+	tests := []struct {
+		name, data string
+		line, col  int
+	}{
+		{"value after a mapping", "id: a\ntitle: T\n  stage: route\n", 3, 8},
+		{"tab indentation", "id: a\ntitle: T\nx:\n\tstage: route\n", 4, 1},
+		{"token start", "id: a\ntitle: @x\n", 2, 8},
+		{"unclosed quote", "id: a\ntitle: \"T\nstage: route\n", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newSource("rules/a.yaml", []byte(tt.data))
+			_, errs := parseYAML(src, []byte(tt.data))
+			if len(errs) != 1 {
+				t.Fatalf("errors: %v", errs)
+			}
+			var e *Error
+			if !errors.As(errs[0], &e) {
+				t.Fatalf("not an *Error: %v", errs[0])
+			}
+			if tt.line == 0 {
+				// yaml.v3 names the line where the scalar started or ended;
+				// wherever it is, a column and caret come with it.
+				if e.Line > 0 && (e.Col == 0 || !strings.Contains(e.Error(), "^")) {
+					t.Errorf("no column or caret: %s", e)
+				}
+				return
+			}
+			if e.Line != tt.line || e.Col != tt.col || !strings.Contains(e.Error(), "\n | ") || !strings.HasSuffix(e.Error(), "^") {
+				t.Errorf("got %s, want line %d col %d with a caret", e, tt.line, tt.col)
+			}
+		})
 	}
 }

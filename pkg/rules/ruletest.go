@@ -175,7 +175,7 @@ func runCase(eng *Engine, id string, tc testCase, baseDir string, build BuildFun
 	}
 	paths := make([]string, len(tc.bundles))
 	for i, b := range tc.bundles {
-		paths[i] = filepath.Join(baseDir, filepath.FromSlash(b))
+		paths[i] = testBundlePath(baseDir, b)
 	}
 	c, err := build(paths, tc.args)
 	if err != nil {
@@ -366,4 +366,14 @@ func parseWant(src *source, n *yaml.Node) (WantFinding, []error) {
 		errs = append(errs, src.errNode(n, "want entry without a rule"))
 	}
 	return w, errs
+}
+
+// testBundlePath resolves a test case's bundle: an absolute path as given, a
+// relative one from baseDir.
+func testBundlePath(baseDir, b string) string {
+	p := filepath.FromSlash(b)
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(baseDir, p)
 }

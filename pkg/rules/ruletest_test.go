@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -112,5 +113,29 @@ func TestTestFilesFSFindsOnlyTestFiles(t *testing.T) {
 	want := "testdata/ruletests/broken_test.yaml testdata/ruletests/ipvs-dns-vip-missing_test.yaml testdata/ruletests/unknown_test.yaml"
 	if strings.Join(names, " ") != want {
 		t.Errorf("got %v", names)
+	}
+}
+
+// TestRulesTestTakesAnAbsoluteBundlePath: an absolute bundle path is used as
+// given, not joined onto the base folder (it was read as base+/abs/path).
+func TestRulesTestTakesAnAbsoluteBundlePath(t *testing.T) {
+	abs, err := filepath.Abs("testdata/clusters/ipvs-udp-missing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p := filepath.Join(dir, "abs_test.yaml")
+	body := "tests:\n  - name: absolute\n    bundle: " + filepath.ToSlash(abs) + "\n    want:\n      - {rule: ipvs-dns-vip-missing, node: node-a, severity: critical}\n"
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	files, err := ReadTestFiles(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The base folder is elsewhere: a join would name a file that is not there.
+	res := RunTests(packEngine(t), files, t.TempDir(), buildJSON, nil)
+	if len(res) != 1 || !res[0].Passed() {
+		t.Errorf("got %+v", res)
 	}
 }
