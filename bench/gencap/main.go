@@ -2,7 +2,7 @@
 // IP-in-IP and VXLAN between nodes carrying pod TCP and DNS, and plain DNS to
 // the kube-dns VIP, some queries unanswered (see pkg/capture/synth).
 //
-//	gencap -o FILE [-packets N] [-size 100M] [-seed S]
+//	gencap -o FILE [-packets N] [-size 100M] [-seed S] [-storm QPS] [-unanswered-permille N]
 package main
 
 import (
@@ -35,6 +35,8 @@ func main() {
 	packets := flag.Int64("packets", 0, "stop after this many packets")
 	size := flag.String("size", "", "stop at this file size (e.g. 100M, 1G)")
 	seed := flag.Uint64("seed", 1, "seed of the packet mix")
+	storm := flag.Int("storm", 0, "a DNS timeout storm of this many queries per second (95% unanswered)")
+	unanswered := flag.Int("unanswered-permille", 0, "share of DNS queries left unanswered (default 20, 950 in a storm)")
 	flag.Parse()
 	if *out == "" || (*packets == 0 && *size == "") {
 		fmt.Fprintln(os.Stderr, "usage: gencap -o FILE [-packets N] [-size 100M]")
@@ -53,7 +55,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	st, err := synth.Write(f, synth.Config{Packets: *packets, Bytes: bytes, Seed: *seed})
+	st, err := synth.Write(f, synth.Config{Packets: *packets, Bytes: bytes, Seed: *seed, StormQPS: *storm, UnansweredPermille: *unanswered})
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -61,15 +61,20 @@ func captureFact(n *load.Node, file string, s *capture.Summary) facts.Capture {
 	}
 	for _, d := range s.DNS {
 		// Queries still within their timeout when the capture stopped may have
-		// been answered after it: they are not counted as unanswered, unless
-		// they had already waited far longer than the server takes to answer.
-		un := d.Unanswered - d.UnansweredAtEnd + staleAtEnd(s, d)
+		// been answered after it: the summary counts them apart. Those that
+		// had already waited far longer than the server takes to answer are
+		// unanswered all the same.
+		stale := staleAtEnd(s, d)
+		un := d.Unanswered + stale
 		ref := pktRef(n, file, d.FirstQueryPacket, fmt.Sprintf("first query to %s", d.Server))
-		if un > 0 && d.FirstUnansweredPacket > 0 {
-			ref = pktRef(n, file, d.FirstUnansweredPacket, fmt.Sprintf("first unanswered query to %s", d.Server))
+		if first := d.FirstUnansweredPacket; un > 0 && (first > 0 || d.FirstPendingPacket > 0) {
+			if first == 0 || (d.FirstPendingPacket > 0 && d.Unanswered == 0) {
+				first = d.FirstPendingPacket
+			}
+			ref = pktRef(n, file, first, fmt.Sprintf("first unanswered query to %s", d.Server))
 		}
 		fc.DNS = append(fc.DNS, facts.DNSServer{
-			Server: d.Server.String(), Queries: d.Answered + d.Unanswered, Answered: d.Answered, Unanswered: un, Ref: ref,
+			Server: d.Server.String(), Queries: d.Answered + d.Unanswered + d.PendingAtEnd, Answered: d.Answered, Unanswered: un, Pending: d.PendingAtEnd - stale, Ref: ref,
 		})
 	}
 	for _, e := range s.ICMP {
@@ -110,7 +115,7 @@ const pendingGrace = time.Second
 // answer the server gave in the capture. Only listed transactions are known
 // by time; a capture listing none of them counts none.
 func staleAtEnd(s *capture.Summary, d capture.DNSServer) int {
-	if d.UnansweredAtEnd == 0 {
+	if d.PendingAtEnd == 0 {
 		return 0
 	}
 	grace := max(int64(pendingGrace), 2*d.LatencyMaxNs)
@@ -120,7 +125,7 @@ func staleAtEnd(s *capture.Summary, d capture.DNSServer) int {
 			n++
 		}
 	}
-	return min(n, d.UnansweredAtEnd)
+	return min(n, d.PendingAtEnd)
 }
 
 // owner names the node an outer tunnel address belongs to: one of its own

@@ -78,16 +78,16 @@ func TestStaleAtEndCountsQueriesWaitingLongerThanAServerTakes(t *testing.T) {
 	}{
 		{"none pending", capture.DNSServer{Server: srv, Unanswered: 3}, nil, 0},
 		{"older than a second counts, younger does not",
-			capture.DNSServer{Server: srv, Unanswered: 3, UnansweredAtEnd: 3},
+			capture.DNSServer{Server: srv, PendingAtEnd: 3},
 			[]capture.Transaction{tx(srv, 2500), tx(srv, 1200), tx(srv, 300)}, 2},
 		{"a slow server's answers extend the grace",
-			capture.DNSServer{Server: srv, Unanswered: 2, UnansweredAtEnd: 2, Answered: 5, LatencyMaxNs: 900e6},
+			capture.DNSServer{Server: srv, PendingAtEnd: 2, Answered: 5, LatencyMaxNs: 900e6},
 			[]capture.Transaction{tx(srv, 2500), tx(srv, 1500)}, 1},
 		{"another server's queries are not counted",
-			capture.DNSServer{Server: srv, Unanswered: 1, UnansweredAtEnd: 1},
+			capture.DNSServer{Server: srv, PendingAtEnd: 1},
 			[]capture.Transaction{tx(other, 4000)}, 0},
 		{"never more than the server's pending count",
-			capture.DNSServer{Server: srv, Unanswered: 1, UnansweredAtEnd: 1},
+			capture.DNSServer{Server: srv, PendingAtEnd: 1},
 			[]capture.Transaction{tx(srv, 4000), tx(srv, 3000)}, 1},
 	}
 	for _, tt := range tests {

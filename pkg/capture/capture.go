@@ -44,7 +44,9 @@ type Options struct {
 	// resolver's default timeout.
 	DNSTimeout time.Duration
 	// MaxDNSPending caps the table of queries waiting for a response; when it
-	// is full the oldest query is dropped (DNSEvicted). Default 65536.
+	// is full the oldest query leaves it (DNSEvicted) and is kept as a count
+	// per server and time of query. Default 16384: about 2.5 MB, small enough
+	// to stay in cache in a storm, where it is full.
 	MaxDNSPending int
 	// MaxDNSServers caps the servers listed; queries to further servers are
 	// counted in DNSOtherQueries. Default 1024.
@@ -69,7 +71,7 @@ func (o Options) withDefaults() Options {
 		o.DNSTimeout = 5 * time.Second
 	}
 	if o.MaxDNSPending <= 0 {
-		o.MaxDNSPending = 65536
+		o.MaxDNSPending = 16384
 	}
 	if o.MaxDNSServers <= 0 {
 		o.MaxDNSServers = 1024
@@ -121,8 +123,11 @@ type Summary struct {
 	DNS             []DNSServer   `json:"dns"` // most queries first
 	DNSUnanswered   []Transaction `json:"dnsUnanswered"`
 	DNSOtherQueries int64         `json:"dnsOtherQueries,omitempty"`
-	// DNSEvicted counts queries dropped from a full pending table before
-	// their timeout: neither answered nor unanswered.
+	// DNSEvicted counts queries that left a full pending table before their
+	// timeout. They are counted all the same: answered if an answer from
+	// their server came within the timeout, else unanswered (or pending at
+	// the end); only their latency and their place in DNSUnanswered are
+	// lost, beyond the first MaxUnansweredListed.
 	DNSEvicted int64 `json:"dnsEvicted,omitempty"`
 
 	ICMP      []ICMPError `json:"icmp"` // most frequent first
@@ -178,15 +183,23 @@ type InnerFlow struct {
 // `tcpdump -i any` capture or after DNAT) are counted in Queries and Repeats
 // but make no new transaction, so Answered+Unanswered counts transactions.
 type DNSServer struct {
-	Server     netip.Addr `json:"server"`
-	Queries    int        `json:"queries"`   // query packets
-	Responses  int        `json:"responses"` // response packets
-	Answered   int        `json:"answered"`
-	Unanswered int        `json:"unanswered"`
-	// UnansweredAtEnd is the part of Unanswered still waiting, within the
-	// timeout, when the capture ended: perhaps answered after it.
-	UnansweredAtEnd int `json:"unansweredAtEnd,omitempty"`
-	Repeats         int `json:"repeats,omitempty"` // query copies
+	Server    netip.Addr `json:"server"`
+	Queries   int        `json:"queries"`   // query packets
+	Responses int        `json:"responses"` // response packets
+	Answered  int        `json:"answered"`
+	// Unanswered counts the transactions that got no answer within the
+	// timeout (Late ones included), whatever the rate: a query that left
+	// a full pending table is counted all the same (see DNSEvicted).
+	Unanswered int `json:"unanswered"`
+	// PendingAtEnd counts the queries still within their timeout when the
+	// capture ended: perhaps answered after it, so in neither Answered nor
+	// Unanswered.
+	PendingAtEnd int `json:"pendingAtEnd,omitempty"`
+	// AnsweredAfterEviction is the part of Answered whose query had left a
+	// full pending table: matched by count (the oldest such query of the
+	// server within its timeout), without a latency.
+	AnsweredAfterEviction int `json:"answeredAfterEviction,omitempty"`
+	Repeats               int `json:"repeats,omitempty"` // query copies
 	// RepeatedResponses counts copies of a response already matched.
 	RepeatedResponses int `json:"repeatedResponses,omitempty"`
 	// Late counts responses that came after the timeout (the client had
@@ -203,12 +216,15 @@ type DNSServer struct {
 	// "SERVFAIL", ...), copies of a response already matched excepted.
 	RCodes       map[string]int `json:"rcodes,omitempty"`
 	LatencyMaxNs int64          `json:"latencyMaxNs"`
-	LatencySumNs int64          `json:"latencySumNs"` // over Answered
+	LatencySumNs int64          `json:"latencySumNs"` // over Answered - AnsweredAfterEviction
 	// AnsweredBy lists response source addresses other than Server (the
 	// pod IP behind a VIP), when DNAT happened before the capture point.
 	AnsweredBy            []netip.Addr `json:"answeredBy,omitempty"`
 	FirstQueryPacket      int          `json:"firstQueryPacket"`
 	FirstUnansweredPacket int          `json:"firstUnansweredPacket,omitempty"`
+	// FirstPendingPacket is the first query of those pending at the end
+	// that the capture kept whole (evicted ones are counted only).
+	FirstPendingPacket int `json:"firstPendingPacket,omitempty"`
 }
 
 // Transaction is one DNS query, as listed when it got no answer.

@@ -168,7 +168,7 @@ func TestSummarizeCraftedCaptures(t *testing.T) {
 				t.Errorf("the inner ARP is not an IP flow: got %+v", tf)
 			}
 			d := dnsServer(s, dnsVB)
-			if d.Queries != 3 || d.Answered != 1 || d.Unanswered != 2 || d.UnansweredAtEnd != 2 || d.InTunnel != 3 {
+			if d.Queries != 3 || d.Answered != 1 || d.Unanswered != 0 || d.PendingAtEnd != 2 || d.InTunnel != 3 {
 				t.Errorf("DNS through VXLAN: got %+v", d)
 			}
 			if d := dnsServer(s, "10.244.13.2"); d.Queries != 1 || d.Answered != 1 {
@@ -333,6 +333,8 @@ func TestSummarizeHonoursItsCaps(t *testing.T) {
 		src := fmt.Sprintf("10.244.1.%d", i+1)
 		frames = append(frames, frame{at: time.Duration(i) * time.Millisecond, data: onEth(t, macA, macB, ipip(t, nodeA, fmt.Sprintf("10.0.0.%d", 100+i%5), udpDNS(t, src, 40000, dnsB, 53, dnsQuery(uint16(i), "a.example.com", 1))))})
 	}
+	// A last query 10 s later: the 50 have timed out by then.
+	frames = append(frames, frame{at: 10 * time.Second, data: onEth(t, macA, macB, udpDNS(t, podA, 40000, vip, 53, dnsQuery(1, "b.example.com", 1)))})
 	data := writePcap(t, 1, frames)
 	s, _ := capture.Summarize(bytes.NewReader(data), capture.Options{MaxTunnels: 3, MaxInnerFlows: 4, MaxDNSPending: 8, MaxUnansweredListed: 5})
 	if len(s.Tunnels) != 3 || s.TunnelOtherPackets != 20 {
@@ -343,19 +345,27 @@ func TestSummarizeHonoursItsCaps(t *testing.T) {
 			t.Errorf("inner flows of %s: %d listed, %d other; want 4, 6", tf.Dst, len(tf.Inner), tf.InnerOther)
 		}
 	}
-	if d := dnsServer(s, dnsB); d.Unanswered != 8 {
-		t.Errorf("pending table of 8: %+v", d)
+	// 50 queries in 50 ms, none answered: a table of 8 keeps the last 8
+	// and evicts the others before their timeout, which are unanswered all
+	// the same once it has passed; whole while the list has room.
+	d := dnsServer(s, dnsB)
+	if d.Queries != 50 || d.Unanswered != 50 || d.PendingAtEnd != 0 || s.DNSEvicted != 42 || len(s.DNSUnanswered) != 5 || s.DNSUnanswered[0].Packet != 1 {
+		t.Errorf("pending table of 8: %+v, evicted %d, listed %+v", d, s.DNSEvicted, s.DNSUnanswered)
 	}
 	s, _ = capture.Summarize(bytes.NewReader(data), capture.Options{MaxDNSPending: 3})
-	if d := dnsServer(s, dnsB); d.Queries != 50 || d.Unanswered != 3 || s.DNSEvicted != 47 {
+	if d := dnsServer(s, dnsB); d.Queries != 50 || d.Unanswered != 50 || d.FirstUnansweredPacket != 1 || s.DNSEvicted != 47 {
 		t.Errorf("pending table of 3: %+v, evicted %d", d, s.DNSEvicted)
 	}
-	s, _ = capture.Summarize(bytes.NewReader(data), capture.Options{MaxTunnels: 3, MaxInnerFlows: 4, MaxDNSPending: 8, MaxUnansweredListed: 5})
-	d := dnsServer(s, dnsB)
-	// 50 queries in 50 ms, none answered: a table of 8 keeps the last 8
-	// (unanswered at the end) and evicts the others before their timeout.
-	if d.Queries != 50 || d.Unanswered != 8 || s.DNSEvicted != 42 || len(s.DNSUnanswered) != 5 {
-		t.Errorf("DNS: %+v, evicted %d, listed %d", d, s.DNSEvicted, len(s.DNSUnanswered))
+	if len(s.DNSUnanswered) != 51 || s.DNSUnanswered[49].Packet != 50 || s.DNSUnanswered[49].Name != "a.example.com." || !s.DNSUnanswered[50].AtEnd {
+		t.Errorf("pending table of 3: listed %+v", s.DNSUnanswered)
+	}
+	// A list of 5: the evicted queries beyond it are counted, not kept.
+	s, _ = capture.Summarize(bytes.NewReader(data), capture.Options{MaxDNSPending: 3, MaxUnansweredListed: 5})
+	if d := dnsServer(s, dnsB); d.Unanswered != 50 || d.FirstUnansweredPacket != 1 || len(s.DNSUnanswered) != 5 {
+		t.Errorf("pending table of 3, list of 5: %+v, listed %d", d, len(s.DNSUnanswered))
+	}
+	if v := dnsServer(s, vip); v.Queries != 1 || v.Unanswered != 0 || v.PendingAtEnd != 1 {
+		t.Errorf("the last query is pending at the end: %+v", v)
 	}
 }
 
@@ -430,7 +440,7 @@ func TestSummarizeCountsEveryDNSExchangeOfABusyCapture(t *testing.T) {
 			q += d.Queries
 			r += d.Responses
 			a += d.Answered
-			u += d.Unanswered
+			u += d.Unanswered + d.PendingAtEnd
 			if d.Repeats != 0 || d.Unmatched != 0 || d.Late != 0 {
 				t.Errorf("pending cap %d: %+v", pending, d)
 			}

@@ -164,6 +164,48 @@ type transaction struct {
 
 type serverState struct {
 	DNSServer
+	// evicted counts the queries that left a full pending table before
+	// their timeout, by time of query: an answer from this server that
+	// matches no pending query answers the oldest of them still within its
+	// timeout, and those left when a run's timeout passes are unanswered.
+	// The count is kept, not the queries, so that a storm of any rate fits
+	// in at most runsPerTimeout runs.
+	evicted     []evictedRun
+	evictedHead int
+}
+
+// evictedRun counts evicted queries first sent within one runWidth.
+type evictedRun struct {
+	firstNs, lastNs int64
+	count           int32
+	firstNum        int32 // packet number of the run's first query
+}
+
+// runsPerTimeout bounds the evicted runs a server holds: runs are at least
+// timeout/runsPerTimeout wide, and a run leaves once its last query's timeout
+// has passed. A wider run only blurs, by its width, when its queries time out.
+const runsPerTimeout = 1024
+
+func (s *serverState) liveRuns() []evictedRun { return s.evicted[s.evictedHead:] }
+
+// addEvicted counts one evicted query sent at ns (packet num).
+func (s *serverState) addEvicted(ns int64, num int, width int64) {
+	if r := s.liveRuns(); len(r) > 0 {
+		last := &r[len(r)-1]
+		if ns < last.firstNs+width {
+			last.count++
+			last.lastNs = max(last.lastNs, ns)
+			last.firstNs = min(last.firstNs, ns)
+			return
+		}
+	}
+	if s.evictedHead > 0 && s.evictedHead == len(s.evicted) {
+		s.evicted, s.evictedHead = s.evicted[:0], 0
+	} else if s.evictedHead >= runsPerTimeout {
+		n := copy(s.evicted, s.evicted[s.evictedHead:])
+		s.evicted, s.evictedHead = s.evicted[:n], 0
+	}
+	s.evicted = append(s.evicted, evictedRun{firstNs: ns, lastNs: ns, count: 1, firstNum: int32(min(num, 1<<31-1))})
 }
 
 func (s *serverState) rcode(rc uint8) {
@@ -177,8 +219,10 @@ func (s *serverState) rcode(rc uint8) {
 // order and leave it twice the timeout after their first query, so that
 // responses up to then are still recognised (as late) and copies of a query or
 // response do not count as new ones; when the ring is full, the transactions
-// already decided leave first (see push). Memory is bounded by the ring's
-// capacity, whatever the capture's size.
+// already decided leave first (see push), and a pending query that must leave
+// is counted by its server's evicted runs (see serverState). Memory is bounded
+// by the ring's capacity and runsPerTimeout runs per server, whatever the
+// capture's size or rate.
 type dnsTable struct {
 	timeout int64
 	retain  int64
@@ -199,6 +243,20 @@ type dnsTable struct {
 	maxSrv    int
 	unlisted  []Transaction
 	maxListed int
+	// decided counts the answered (or late) transactions in the ring: a
+	// full ring is compacted only when that frees a good part of it.
+	decided int
+	// withRuns are the servers holding evicted runs; nextRunEnd is the
+	// earliest time one of those runs times out.
+	withRuns   []*serverState
+	nextRunEnd int64
+	runWidth   int64
+	// samples are evicted queries kept whole while the unanswered list has
+	// room, so that it names real queries in a storm too: the first
+	// evicted ones, oldest first, indexed by key.
+	samples     []transaction
+	sampleIndex map[dnsKey]int // into samples, offset by samplesHead
+	samplesHead int
 }
 
 func (t *dnsTable) init(o Options) {
@@ -209,6 +267,8 @@ func (t *dnsTable) init(o Options) {
 	t.servers = map[netip.Addr]*serverState{}
 	t.maxSrv = o.MaxDNSServers
 	t.maxListed = o.MaxUnansweredListed
+	t.runWidth = max(1, t.timeout/runsPerTimeout)
+	t.sampleIndex = map[dnsKey]int{}
 }
 
 // server finds the server a, with its IPv4 address a4 (0 for IPv6).
@@ -285,12 +345,13 @@ func (t *dnsTable) message(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp,
 func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, inTunnel bool) {
 	key := dnsKey{client: netip.AddrPortFrom(p.src, p.sport), id: m.id, tcp: tcp}
 	h := hashKey(&key)
-	if tx, _ := t.lookup(&key, h); tx != nil {
+	live, _ := t.lookup(&key, h)
+	if tx := live; tx != nil {
 		if tx.state == txPending && tx.qhash == m.qhash && ns-tx.ns >= t.timeout {
 			// The client retried after the timeout: the first query
 			// went unanswered, the retry is a transaction of its own
 			// (the 5 s delays of a lost DNS packet look like this).
-			t.unanswered(tx, false)
+			t.unanswered(tx)
 			tx.state = txFree
 		} else if tx.state != txFree && tx.qhash == m.qhash {
 			// The same query again: a retransmission, or a copy seen
@@ -326,7 +387,11 @@ func (t *dnsTable) query(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp, i
 	}
 	tx := t.push(st, ns)
 	seq := t.headSeq + uint64(t.n-1)
-	if old, oldSeq := t.lookup(&key, h); old != nil {
+	// Looked up again only when the key was live: push may have moved or
+	// dropped it, but never adds one.
+	if live == nil {
+		t.insert(h, seq)
+	} else if old, oldSeq := t.lookup(&key, h); old != nil {
 		// The same key is live (an ID reused for another question, or
 		// a query retried after its timeout): the index moves to the
 		// new transaction.
@@ -351,6 +416,9 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 			tx = nil
 		}
 	}
+	if tx == nil && (len(t.withRuns) > 0 || len(t.sampleIndex) > 0) && t.answerEvicted(ns, p, m, &key, tcp) {
+		return
+	}
 	if tx == nil {
 		s := t.server(p.src, uint32(p.v4>>32))
 		if s != nil {
@@ -373,6 +441,7 @@ func (t *dnsTable) response(st *state, num int, ns int64, p *pkt, m *dnsMsg, tcp
 		return
 	}
 	s.rcode(m.rcode)
+	t.decided++
 	lat := ns - tx.ns
 	if lat > t.timeout {
 		tx.state = txLate
@@ -412,8 +481,12 @@ func (t *dnsTable) push(st *state, now int64) *transaction {
 	if t.n == len(t.ring) {
 		// Drop the decided transactions first: the ring then holds the
 		// pending ones and those decided since the last compaction,
-		// and stays small (and in cache) however busy the capture.
-		t.compact(st)
+		// and stays small (and in cache) however busy the capture. In a
+		// storm nearly all are pending: compacting would move the whole
+		// ring to free nothing.
+		if t.decided >= len(t.ring)/8 {
+			t.compact(st)
+		}
 		switch {
 		case t.n < len(t.ring)/2:
 		case len(t.ring) < t.cap:
@@ -467,7 +540,7 @@ func (t *dnsTable) compact(st *state) {
 			continue
 		}
 		if tx.state == txLate {
-			t.unanswered(tx, false)
+			t.unanswered(tx)
 		}
 		if tx.mapped {
 			t.unindex(tx.h, oldSeq)
@@ -475,6 +548,7 @@ func (t *dnsTable) compact(st *state) {
 	}
 	clear(t.ring[w:t.n])
 	t.n = w
+	t.decided = 0
 }
 
 // pop retires the oldest transaction: unanswered if still pending (or answered
@@ -488,11 +562,15 @@ func (t *dnsTable) pop(st *state, now int64, full bool) {
 	case txPending:
 		if full && now-tx.ns < t.timeout {
 			st.s.DNSEvicted++
+			t.evict(tx)
 		} else {
-			t.unanswered(tx, false)
+			t.unanswered(tx)
 		}
 	case txLate:
-		t.unanswered(tx, false)
+		t.decided--
+		t.unanswered(tx)
+	case txAnswered:
+		t.decided--
 	}
 	tx.state = txFree
 	tx.srv = nil
@@ -501,15 +579,30 @@ func (t *dnsTable) pop(st *state, now int64, full bool) {
 	t.headSeq++
 }
 
-func (t *dnsTable) unanswered(tx *transaction, atEnd bool) {
+// unanswered counts a query that got no answer within the timeout.
+func (t *dnsTable) unanswered(tx *transaction) {
 	s := tx.srv
 	s.Unanswered++
-	if atEnd {
-		s.UnansweredAtEnd++
-	}
 	if s.FirstUnansweredPacket == 0 || tx.num < s.FirstUnansweredPacket {
 		s.FirstUnansweredPacket = tx.num
 	}
+	t.list(tx, false)
+}
+
+// pendingAtEnd counts a query still within its timeout when the capture
+// ended: perhaps answered after it, so not unanswered.
+func (t *dnsTable) pendingAtEnd(tx *transaction) {
+	s := tx.srv
+	s.PendingAtEnd++
+	if s.FirstPendingPacket == 0 || tx.num < s.FirstPendingPacket {
+		s.FirstPendingPacket = tx.num
+	}
+	t.list(tx, true)
+}
+
+// list adds tx to the unanswered list while it has room.
+func (t *dnsTable) list(tx *transaction, atEnd bool) {
+	s := tx.srv
 	if len(t.unlisted) < t.maxListed {
 		proto := "udp"
 		if tx.key.tcp {
@@ -523,11 +616,130 @@ func (t *dnsTable) unanswered(tx *transaction, atEnd bool) {
 	}
 }
 
-// expire retires the transactions older than the retention time.
+// expire retires the transactions older than the retention time, and the
+// evicted queries whose timeout has passed.
 func (t *dnsTable) expire(st *state, now int64) {
 	for t.n > 0 && now-t.ring[t.head].ns >= t.retain {
 		t.pop(st, now, false)
 	}
+	if len(t.withRuns) > 0 && now-t.nextRunEnd > 0 {
+		t.expireRuns(now)
+	}
+	for len(t.sampleIndex) > 0 {
+		tx := &t.samples[t.samplesHead]
+		if tx.state == txPending {
+			if now-tx.ns <= t.timeout {
+				break
+			}
+			t.unanswered(tx)
+			delete(t.sampleIndex, tx.key)
+		}
+		t.samplesHead++
+	}
+	if len(t.sampleIndex) == 0 {
+		t.samples, t.samplesHead = t.samples[:0], 0
+	}
+}
+
+// evict moves a pending query out of a full ring: kept whole as a sample
+// while the unanswered list could still name it, else counted in a run.
+func (t *dnsTable) evict(tx *transaction) {
+	if len(t.unlisted)+len(t.sampleIndex) < t.maxListed && len(t.samples)-t.samplesHead < t.maxListed {
+		if _, dup := t.sampleIndex[tx.key]; !dup {
+			t.sampleIndex[tx.key] = len(t.samples)
+			t.samples = append(t.samples, *tx)
+			t.samples[len(t.samples)-1].mapped = false
+			return
+		}
+	}
+	s := tx.srv
+	if len(s.liveRuns()) == 0 {
+		t.withRuns = append(t.withRuns, s)
+		if len(t.withRuns) == 1 || tx.ns+t.timeout < t.nextRunEnd {
+			t.nextRunEnd = tx.ns + t.timeout
+		}
+	}
+	s.addEvicted(tx.ns, tx.num, t.runWidth)
+}
+
+// expireRuns counts as unanswered the evicted queries whose timeout has
+// passed at now.
+func (t *dnsTable) expireRuns(now int64) {
+	keep := t.withRuns[:0]
+	t.nextRunEnd = 0
+	for _, s := range t.withRuns {
+		runs := s.liveRuns()
+		i := 0
+		for ; i < len(runs) && now-runs[i].lastNs > t.timeout; i++ {
+			r := &runs[i]
+			if r.count == 0 {
+				continue
+			}
+			s.Unanswered += int(r.count)
+			if s.FirstUnansweredPacket == 0 || int(r.firstNum) < s.FirstUnansweredPacket {
+				s.FirstUnansweredPacket = int(r.firstNum)
+			}
+		}
+		s.evictedHead += i
+		if len(s.liveRuns()) == 0 {
+			s.evicted, s.evictedHead = s.evicted[:0], 0
+			continue
+		}
+		end := s.liveRuns()[0].lastNs + t.timeout
+		if len(keep) == 0 || end < t.nextRunEnd {
+			t.nextRunEnd = end
+		}
+		keep = append(keep, s)
+	}
+	clear(t.withRuns[len(keep):])
+	t.withRuns = keep
+}
+
+// answerEvicted matches a response no pending query claims to an evicted
+// query: a sample with its key, else the oldest evicted query of the server
+// it comes from (or of a server it has answered for, behind DNAT) still
+// within its timeout. Answers matched by count have no latency.
+func (t *dnsTable) answerEvicted(ns int64, p *pkt, m *dnsMsg, key *dnsKey, tcp bool) bool {
+	if i, ok := t.sampleIndex[*key]; ok {
+		tx := &t.samples[i]
+		if tx.state == txPending && (!m.hasQ || tx.qhash == m.qhash) && ns-tx.ns <= t.timeout {
+			delete(t.sampleIndex, *key)
+			tx.state = txAnswered
+			s := tx.srv
+			s.Responses++
+			if m.tc && !tcp {
+				s.TruncatedResponses++
+			}
+			s.rcode(m.rcode)
+			s.Answered++
+			lat := max(0, ns-tx.ns)
+			s.LatencySumNs += lat
+			s.LatencyMaxNs = max(s.LatencyMaxNs, lat)
+			return true
+		}
+	}
+	for _, s := range t.withRuns {
+		if s.Server != p.src && !containsAddr(s.AnsweredBy, p.src) {
+			continue
+		}
+		runs := s.liveRuns()
+		for i := range runs {
+			r := &runs[i]
+			if r.count == 0 || ns-r.lastNs > t.timeout {
+				continue
+			}
+			if r.firstNs > ns {
+				break // sent after this answer
+			}
+			r.count--
+			s.Responses++
+			s.Answered++
+			s.AnsweredAfterEviction++
+			s.rcode(m.rcode)
+			return true
+		}
+	}
+	return false
 }
 
 // finish retires what is left: a query still pending at the end of the capture
@@ -536,10 +748,21 @@ func (t *dnsTable) finish(st *state) {
 	for t.n > 0 {
 		tx := &t.ring[t.head]
 		if tx.state == txPending && st.maxNs-tx.ns < t.timeout {
-			t.unanswered(tx, true)
+			t.pendingAtEnd(tx)
 			tx.state = txFree
 		}
 		t.pop(st, st.maxNs, false)
+	}
+	t.expire(st, st.maxNs)
+	for i := t.samplesHead; i < len(t.samples); i++ {
+		if tx := &t.samples[i]; tx.state == txPending {
+			t.pendingAtEnd(tx)
+		}
+	}
+	for _, srv := range t.withRuns {
+		for _, r := range srv.liveRuns() {
+			srv.PendingAtEnd += int(r.count)
+		}
 	}
 	s := st.s
 	sort.SliceStable(t.unlisted, func(i, j int) bool { return t.unlisted[i].Packet < t.unlisted[j].Packet })

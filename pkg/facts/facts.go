@@ -490,7 +490,10 @@ type DNSServer struct {
 	Queries    int    `json:"queries"`
 	Answered   int    `json:"answered"`
 	Unanswered int    `json:"unanswered"`
-	Ref        Ref    `json:"ref"` // the first unanswered query, else the first query
+	// Pending counts the queries still within their timeout when the
+	// capture ended: neither answered nor unanswered (in Queries).
+	Pending int `json:"pending"`
+	Ref     Ref `json:"ref"` // the first unanswered query, else the first query
 }
 
 // ICMPError is an ICMP error seen in a capture.

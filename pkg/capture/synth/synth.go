@@ -27,8 +27,17 @@ type Config struct {
 	Bytes   int64
 	Nodes   int    // nodes of the cluster; default 16
 	Seed    uint64 // of the packet mix
-	// UnansweredPermille of the DNS queries get no answer; default 20.
+	// UnansweredPermille of the DNS queries get no answer; default 20, or
+	// 950 in a storm.
 	UnansweredPermille int
+	// StormQPS, when set, makes the capture a DNS timeout storm: every
+	// exchange a DNS query (plain to the VIP, or through a tunnel) at this
+	// many queries per second of capture time, most of them unanswered.
+	StormQPS int
+	// AnswerLag delays each answer by this many further packets (default
+	// 0: right after its query), so that a summariser's pending table
+	// holds more queries at once than its size.
+	AnswerLag int
 }
 
 // Stats is what was written, for the benchmark to compare counts with.
@@ -176,6 +185,16 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	}
 	if c.UnansweredPermille <= 0 {
 		c.UnansweredPermille = 20
+		if c.StormQPS > 0 {
+			c.UnansweredPermille = 950
+		}
+	}
+	// The gap between packets, in µs: 1-20 in the mix; in a storm, spread
+	// evenly around the mean gap of its rate (answers come as fast).
+	gap := func(rng *rand.Rand) int64 { return 1 + int64(rng.IntN(20)) }
+	if c.StormQPS > 0 {
+		mean := max(1, 1e6/int64(c.StormQPS))
+		gap = func(rng *rand.Rand) int64 { return rng.Int64N(2*mean + 1) }
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
 	var pairs []pairTemplates
@@ -203,14 +222,14 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	var port uint16 = 30000
 	buf := make([]byte, 0, 2048)
 	var rec [16]byte
-	emit := func(t *template, clientLow byte) error {
+	emitAs := func(t *template, clientLow byte, id, port uint16) error {
 		buf = append(buf[:0], t.data...)
 		if t.dnsID != 0 {
 			binary.BigEndian.PutUint16(buf[t.dnsID:], id)
 			binary.BigEndian.PutUint16(buf[t.cport:], port)
 			buf[t.cip] = clientLow
 		}
-		usec += 1 + int64(rng.IntN(20))
+		usec += gap(rng)
 		binary.LittleEndian.PutUint32(rec[0:4], uint32(usec/1e6))
 		binary.LittleEndian.PutUint32(rec[4:8], uint32(usec%1e6))
 		binary.LittleEndian.PutUint32(rec[8:12], uint32(len(buf)))
@@ -231,12 +250,22 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		}
 		return nil
 	}
+	emit := func(t *template, clientLow byte) error { return emitAs(t, clientLow, id, port) }
+	type lagged struct {
+		t        *template
+		client   byte
+		id, port uint16
+	}
+	var lag []lagged // answers waiting for their turn, oldest first
 	done := func() bool {
 		return (c.Packets > 0 && st.Packets >= c.Packets) || (c.Bytes > 0 && st.Bytes >= c.Bytes)
 	}
 	for !done() {
 		p := &pairs[rng.IntN(len(pairs))]
 		r := rng.IntN(100)
+		if c.StormQPS > 0 {
+			r = 55 + r*45/100 // DNS only, in the mix's proportions
+		}
 		var err error
 		switch {
 		case r < 55: // pod TCP through the tunnel: mostly ACKs, some data
@@ -275,10 +304,25 @@ func Write(w io.Writer, c Config) (Stats, error) {
 				st.DNSUnanswered++
 				break
 			}
-			err = emit(a, client)
 			st.DNSResponses++
+			if c.AnswerLag == 0 {
+				err = emit(a, client)
+				break
+			}
+			lag = append(lag, lagged{a, client, id, port})
+		}
+		if err == nil && len(lag) > 0 && (len(lag) > c.AnswerLag || done()) {
+			err = emitAs(lag[0].t, lag[0].client, lag[0].id, lag[0].port)
+			lag = lag[1:]
 		}
 		if err != nil {
+			return st, err
+		}
+	}
+	// The answers still waiting come last, so that every answer counted
+	// is written.
+	for _, l := range lag {
+		if err := emitAs(l.t, l.client, l.id, l.port); err != nil {
 			return st, err
 		}
 	}
