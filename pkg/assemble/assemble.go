@@ -43,6 +43,7 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.dnsServiceIP(opts.DNSServiceIP)
 	b.dnsServices()
 	b.coreDNS()
+	b.blocks()
 	b.encapsulation()
 	b.kubeProxy()
 	b.iptables()

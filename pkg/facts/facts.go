@@ -102,6 +102,12 @@ type Cluster struct {
 
 	Nodes []Node `json:"nodes"`
 
+	// Blocks are the pod blocks known anywhere in the bundles, each with the
+	// node that owns it: a node's own blackhole/cali routes, the tunnel
+	// address Calico annotates on each Node object, the CoreDNS pods' nodes.
+	// Route rules judge every node's route to every block it does not own.
+	Blocks []PodBlock `json:"blocks"`
+
 	// KubeNodes are the Kubernetes Node objects any bundle held: they name nodes
 	// whose bundle is absent and give each its InternalIP.
 	KubeNodes []KubeNode `json:"kubeNodes"`
@@ -149,6 +155,28 @@ type Pool struct {
 	Encapsulation string `json:"encapsulation"`
 	Disabled      bool   `json:"disabled"`
 	Ref           Ref    `json:"ref"`
+}
+
+// PodBlock is one Calico IPAM block (or one node's pod range).
+type PodBlock struct {
+	CIDR string `json:"cidr"`
+	// Node owns the block ("" when no source says which node does).
+	Node string `json:"node"`
+	// IP is the address of the block the route rules look up: a CoreDNS pod's
+	// when one lives there, else the owner's tunnel address, else the first
+	// address of the block.
+	IP string `json:"ip"`
+	// Source: "routes" (the owner's blackhole or cali* routes), "annotation"
+	// (the Node's projectcalico.org tunnel address), "coredns" (a CoreDNS
+	// pod's node).
+	Source string `json:"source"`
+	// BlockSizeKnown is false when the prefix length is Calico's default (26)
+	// because no IP pool said otherwise.
+	BlockSizeKnown bool `json:"blockSizeKnown"`
+	// CoreDNS lists the current CoreDNS pods in the block: a fault on the
+	// route to it is on the DNS path.
+	CoreDNS []string `json:"coreDNS"`
+	Ref     Ref      `json:"ref"`
 }
 
 // CoreDNSPod is one CoreDNS pod address and where it lives.
