@@ -28,12 +28,18 @@ const (
 	StatusSkipped = "skipped"
 )
 
+// ScopeCluster is Manifest.Scope of the cluster/ folder of `collect cluster`.
+const ScopeCluster = "cluster"
+
 // Manifest is manifest.json: what `collect` attempted on the node, not only what
 // succeeded, so that the analyzer can tell "not collected because X failed" from
 // "not collected at all".
 type Manifest struct {
 	Schema string `json:"schema"`
 	Node   string `json:"node"`
+	// Scope is "" for a node's bundle and ScopeCluster for the cluster-wide
+	// objects `collect cluster` gathers once (no node's state).
+	Scope string `json:"scope,omitempty"`
 	// CollectedAt is written in UTC, RFC 3339 (see Marshal).
 	CollectedAt time.Time   `json:"collectedAt"`
 	Collector   Collector   `json:"collector"`
@@ -104,6 +110,7 @@ func (m *Manifest) Marshal() ([]byte, error) {
 type manifestJSON struct {
 	Schema      string      `json:"schema"`
 	Node        string      `json:"node"`
+	Scope       string      `json:"scope"`
 	CollectedAt *string     `json:"collectedAt"`
 	Collector   Collector   `json:"collector"`
 	Items       []Item      `json:"items"`
@@ -129,6 +136,7 @@ func ParseManifest(data []byte) (*Manifest, []string, error) {
 	m := &Manifest{
 		Schema:     raw.Schema,
 		Node:       raw.Node,
+		Scope:      raw.Scope,
 		Collector:  raw.Collector,
 		Items:      raw.Items,
 		Redactions: raw.Redactions,

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -46,8 +47,10 @@ const (
 // Options steer one collection. The zero value collects the local node with the
 // defaults above (except CaptureSeconds: 0 means no capture window).
 type Options struct {
-	// Output is the bundle file; "" gives ./NODE-YYYYMMDDTHHMMSSZ.tgz.
-	Output string
+	// Output is the bundle file; "" gives NODE-YYYYMMDDTHHMMSSZ.tgz in
+	// OutputDir (the current folder when that is "" too).
+	Output    string
+	OutputDir string
 	// CaptureSeconds is the length of the capture window; <= 0 skips captures.
 	CaptureSeconds int
 	// Interfaces to capture on and run ethtool for, instead of the detected
@@ -64,6 +67,18 @@ type Options struct {
 	// Force replaces an existing output (and mapping) file; only a regular
 	// file, never a link or a device.
 	Force bool
+	// CaptureAt, when set, is when the capture window starts: `collect
+	// cluster` passes one instant to every node so that their windows overlap
+	// and a packet leaving one node can be matched with its arrival on another.
+	// The run's Timeout counts from the start, so it must cover the wait.
+	CaptureAt time.Time
+	// SkipClusterObjects leaves the cluster-wide Kubernetes objects (nodes,
+	// endpoints, pools, ...) out of the bundle: `collect cluster` gathers them
+	// once into the run's cluster/ folder instead of once per node.
+	SkipClusterObjects bool
+	// Hints stand in for what the skipped cluster objects would have told
+	// (DNS addresses to probe, peers to look routes up for).
+	Hints Hints
 	// Timeout bounds the whole run; ItemTimeout each item.
 	Timeout     time.Duration
 	ItemTimeout time.Duration
@@ -96,6 +111,14 @@ type Options struct {
 
 	Version string
 	Now     func() time.Time
+}
+
+// Hints are addresses learnt elsewhere (by `collect cluster` from the API) and
+// merged with what the node's own files show.
+type Hints struct {
+	DNSService netip.Addr
+	CoreDNS    []netip.Addr
+	Peers      []netip.Addr
 }
 
 // Result is what a collection produced.
@@ -227,7 +250,7 @@ func (c *collector) run(parent context.Context) (*Result, error) {
 		if obf != nil {
 			name = obf.Hostname(c.node)
 		}
-		out = safeName(name) + "-" + stamp + ".tgz"
+		out = filepath.Join(c.opts.OutputDir, safeName(name)+"-"+stamp+".tgz")
 	}
 	// Fail before collecting if the bundle cannot be written there, or would
 	// replace something it must not.

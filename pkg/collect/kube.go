@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -125,6 +126,15 @@ var kubeObjects = []kubeObject{
 func (c *collector) kubeTasks(k *kubeCtx) []Task {
 	var tasks []Task
 	for _, o := range kubeObjects {
+		if c.opts.SkipClusterObjects {
+			tasks = append(tasks, Task{
+				Path: o.path, Description: o.desc, Source: bundle.SourceKubectl, Command: "GET " + o.urls[0], Optional: true,
+				Run: func(context.Context) ([]byte, error) {
+					return nil, skipped("a cluster-wide object: collect cluster gathers it once, into the run's cluster/ folder")
+				},
+			})
+			continue
+		}
 		t := Task{
 			Path: o.path, Description: o.desc, Source: bundle.SourceKubectl,
 			Command: "GET " + o.urls[0],
@@ -220,4 +230,52 @@ func jsonToYAML(data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("to YAML: %w", err)
 	}
 	return b.Bytes(), nil
+}
+
+// ClusterObjects fetches the layout's cluster-wide Kubernetes objects once, as
+// the per-node collection would (same URLs, fallbacks, redaction and YAML
+// rendering), for `collect cluster`. It returns the files by layout path and
+// one manifest item per object, failed or skipped ones included.
+func ClusterObjects(ctx context.Context, cl *kubeapi.Client, itemTimeout time.Duration) (map[string][]byte, []bundle.Item, []bundle.Redaction) {
+	if itemTimeout <= 0 {
+		itemTimeout = DefaultItemTimeout
+	}
+	k := &kubeCtx{clients: []*kubeapi.Client{cl}}
+	c := &collector{}
+	files := map[string][]byte{}
+	var items []bundle.Item
+	var reds []bundle.Redaction
+	for _, o := range kubeObjects {
+		it := bundle.Item{Path: o.path, Source: bundle.SourceKubectl, Command: "GET " + o.urls[0], Status: bundle.StatusOK}
+		start := time.Now()
+		octx, cancel := context.WithTimeout(ctx, itemTimeout)
+		data, err := kubeGet(octx, k, o.urls)
+		cancel()
+		if err == nil {
+			var r []bundle.Redaction
+			data, r, err = c.kubePost(o.path, o.yaml)(data)
+			reds = append(reds, r...)
+		}
+		it.DurationMs = time.Since(start).Milliseconds()
+		switch {
+		case isSkip(err):
+			it.Status, it.Error = bundle.StatusSkipped, err.Error()
+		case err != nil:
+			it.Status, it.Error = bundle.StatusError, err.Error()
+		default:
+			files[o.path] = data
+		}
+		items = append(items, it)
+	}
+	return files, items, reds
+}
+
+// KubeObjectURLs are the API paths the collector may read for the layout's
+// objects, fallbacks included: the deploy/ RBAC is tested against them.
+func KubeObjectURLs() []string {
+	var out []string
+	for _, o := range kubeObjects {
+		out = append(out, o.urls...)
+	}
+	return out
 }

@@ -140,6 +140,9 @@ func (c *collector) learn() {
 			}
 		}
 	}
+	for _, a := range c.opts.Hints.Peers {
+		peers[a] = true
+	}
 	for a := range peers {
 		if !own[a] {
 			t.Peers = append(t.Peers, a)
@@ -154,9 +157,12 @@ func (c *collector) learn() {
 		}
 	}
 
-	// DNS: the kube-dns Service, else the IPVS UDP service on port 53, else the
-	// kubeadm default.
-	if b, ok := c.files.get(KubeDNSServicePath); ok {
+	// DNS: the kube-dns Service (or the hint of `collect cluster`, who read
+	// it), else the IPVS UDP service on port 53, else the kubeadm default.
+	if h := c.opts.Hints.DNSService; h.IsValid() {
+		t.DNSService, t.DNSSource = h, "kube-dns Service (read by collect cluster)"
+	}
+	if b, ok := c.files.get(KubeDNSServicePath); ok && !t.DNSService.IsValid() {
 		r, _ := kube.ParseServices(b)
 		for _, s := range r.Services {
 			if s.ClusterIP.IsValid() {
@@ -180,6 +186,9 @@ func (c *collector) learn() {
 		t.DNSService, t.DNSSource = defaultDNSServiceIP, "kubeadm default"
 	}
 	dns := map[netip.Addr]bool{}
+	for _, a := range c.opts.Hints.CoreDNS {
+		dns[a] = true
+	}
 	if b, ok := c.files.get(bundle.KubeCoreDNSPodsPath); ok {
 		r, _ := kube.ParsePods(b)
 		for _, p := range r.Pods {

@@ -38,6 +38,9 @@ var probeNames = []string{"kubernetes.default.svc.cluster.local.", "kube-dns.kub
 func (c *collector) window(ctx context.Context) {
 	d := time.Duration(c.opts.CaptureSeconds) * time.Second
 	capture := d > 0
+	if capture {
+		c.waitCaptureStart(ctx)
+	}
 	if capture && !c.root {
 		// No capture without root: no window to wait for.
 		for _, ifc := range c.topo.Interfaces {
@@ -119,6 +122,30 @@ func (c *collector) window(ctx context.Context) {
 	wg.Wait()
 	if capture {
 		c.runTasks(ctx, c.counterTasks(bundle.CountersAfterDir))
+	}
+}
+
+// waitCaptureStart waits for the common start of the capture windows. A node
+// that is already late starts at once and says by how much, so that the
+// analyzer's overlap of windows is explained rather than silently shorter.
+func (c *collector) waitCaptureStart(ctx context.Context) {
+	at := c.opts.CaptureAt
+	if at.IsZero() {
+		return
+	}
+	wait := at.Sub(c.opts.Now())
+	if wait <= 0 {
+		if wait < -time.Second {
+			c.progress.warn("capture window starts %s after the common start %s", (-wait).Round(time.Second), at.UTC().Format(time.RFC3339))
+		}
+		return
+	}
+	c.progress.say("waiting %s for the common capture start %s", wait.Round(time.Second), at.UTC().Format(time.RFC3339))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 

@@ -44,6 +44,7 @@ type Options struct {
 	Root             string
 	Quiet            bool
 	Force            bool
+	Pod              PodOptions
 }
 
 // usageError marks errors of the command line itself.
@@ -63,6 +64,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	if errors.As(err, &ue) {
 		return ExitUsage
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	return ExitError
 }
@@ -114,6 +119,9 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 			if o.ObfuscateKeyFile != "" {
 				o.Obfuscate = true
 			}
+			if err := o.Pod.parse(); err != nil {
+				return usageError{err}
+			}
 			if runF != nil {
 				return runF(o)
 			}
@@ -121,7 +129,7 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.Output, "output", "o", "", "bundle file to write, which must not exist (default ./NODE-YYYYMMDDTHHMMSSZ.tgz)")
+	f.StringVarP(&o.Output, "output", "o", "", "bundle file to write, which must not exist (default ./NODE-YYYYMMDDTHHMMSSZ.tgz); - writes it framed to stdout (a pod's log)")
 	f.BoolVar(&o.Force, "force", false, "replace an existing output (and mapping) file; only a regular file, never a link or a device")
 	f.IntVar(&o.CaptureSeconds, "capture-seconds", pcollect.DefaultCaptureSeconds, "length of the capture window")
 	f.StringSliceVar(&o.Interfaces, "interfaces", nil, "interfaces to capture on and read ethtool for (default: the uplinks, tunl0, vxlan.calico)")
@@ -133,6 +141,8 @@ cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 	f.DurationVar(&o.ItemTimeout, "item-timeout", pcollect.DefaultItemTimeout, "bound on each item (a hung command is killed)")
 	f.StringVar(&o.Root, "root", "/", "where the node's filesystem is mounted (/proc, /etc, /var/log)")
 	f.BoolVarP(&o.Quiet, "quiet", "q", false, "print only the summary")
+	addPodFlags(f, &o.Pod)
+	cmd.AddCommand(newCmdCluster(stdout, stderr, nil), newCmdUnpack(stdout, stderr))
 	cmd.SetVersionTemplate("collect {{.Version}}\n")
 	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return cmd
@@ -153,25 +163,44 @@ func run(ctx context.Context, o *Options, stdout, stderr io.Writer) error {
 	if o.Quiet {
 		progress = nil
 	}
+	out, outDir := o.Output, ""
+	if out == "-" {
+		// The bundle goes to stdout as frames (a pod's log, see pkg/fleet):
+		// it is written to a temporary folder first.
+		tmp, err := os.MkdirTemp("", "podnetdiag-out-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		out, outDir = "", tmp
+	}
 	res, err := pcollect.Collect(ctx, pcollect.Options{
-		Output:           o.Output,
-		CaptureSeconds:   secs,
-		Interfaces:       o.Interfaces,
-		Obfuscate:        o.Obfuscate,
-		ObfuscateKeyFile: o.ObfuscateKeyFile,
-		Kubeconfig:       o.Kubeconfig,
-		Timeout:          o.Timeout,
-		ItemTimeout:      o.ItemTimeout,
-		Root:             o.Root,
-		Force:            o.Force,
-		Progress:         progress,
-		Terminal:         isTerminal(stderr),
-		Version:          version.Get(Version).Version,
+		Output:             out,
+		OutputDir:          outDir,
+		Node:               o.Pod.Node,
+		CaptureAt:          o.Pod.captureAt,
+		SkipClusterObjects: o.Pod.SkipClusterObjects,
+		Hints:              o.Pod.hints,
+		CaptureSeconds:     secs,
+		Interfaces:         o.Interfaces,
+		Obfuscate:          o.Obfuscate,
+		ObfuscateKeyFile:   o.ObfuscateKeyFile,
+		Kubeconfig:         o.Kubeconfig,
+		Timeout:            o.Timeout,
+		ItemTimeout:        o.ItemTimeout,
+		Root:               o.Root,
+		Force:              o.Force,
+		Progress:           progress,
+		Terminal:           isTerminal(stderr),
+		Version:            version.Get(Version).Version,
 	})
 	if err != nil {
 		return err
 	}
 	printSummary(stderr, res)
+	if outDir != "" {
+		return streamBundle(stdout, res.Path)
+	}
 	fmt.Fprintln(stdout, res.Path)
 	return nil
 }

@@ -12,6 +12,7 @@
 package kubeapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -250,7 +251,7 @@ func InCluster(dir string, getenv func(string) string) (*Config, error) {
 	}, nil
 }
 
-// Client GETs API paths.
+// Client sends requests to API paths.
 type Client struct {
 	cfg  *Config
 	base *url.URL
@@ -324,6 +325,39 @@ const MaxBody = 64 << 20
 
 // Get fetches path (with its query) as JSON.
 func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
+	return c.Do(ctx, http.MethodGet, path, nil)
+}
+
+// Do sends a request with an optional JSON body (POST of a Pod, DELETE) and
+// returns the answer's body, bounded by MaxBody.
+func (c *Client) Do(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	resp, err := c.send(ctx, method, path, body)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if len(out) > MaxBody {
+		return nil, fmt.Errorf("%s %s: answer larger than %d bytes", method, path, MaxBody)
+	}
+	return out, nil
+}
+
+// Stream GETs path and hands back the open body (a followed pod log); the
+// caller bounds what it reads and closes it. A non-2xx answer is a StatusError.
+func (c *Client) Stream(ctx context.Context, path string) (io.ReadCloser, error) {
+	resp, err := c.send(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// send does one request; a non-2xx answer is read (bounded) into a StatusError.
+func (c *Client) send(ctx context.Context, method, path string, body []byte) (*http.Response, error) {
 	ref, err := url.Parse(path)
 	if err != nil {
 		return nil, err
@@ -331,11 +365,18 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 	u := *c.base
 	u.Path = strings.TrimSuffix(u.Path, "/") + ref.Path
 	u.RawQuery = ref.RawQuery
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("User-Agent", "podnetdiag-collect")
 	switch {
 	case c.cfg.Token != "":
@@ -348,26 +389,20 @@ func (c *Client) Get(ctx context.Context, path string) ([]byte, error) {
 		// url.Error quotes the URL, which holds no credentials (they are headers).
 		return nil, err
 	}
+	if resp.StatusCode/100 == 2 {
+		return resp, nil
+	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody+1))
-	if err != nil {
-		return nil, fmt.Errorf("GET %s: %w", path, err)
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	se := &StatusError{Code: resp.StatusCode}
+	var st struct {
+		Kind    string `json:"kind"`
+		Message string `json:"message"`
 	}
-	if len(body) > MaxBody {
-		return nil, fmt.Errorf("GET %s: answer larger than %d bytes", path, MaxBody)
+	if json.Unmarshal(msg, &st) == nil && st.Kind == "Status" {
+		se.Message = st.Message
 	}
-	if resp.StatusCode/100 != 2 {
-		se := &StatusError{Code: resp.StatusCode}
-		var st struct {
-			Kind    string `json:"kind"`
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
-			se.Message = st.Message
-		}
-		return nil, se
-	}
-	return body, nil
+	return nil, se
 }
 
 // CloseIdle releases the client's connections.

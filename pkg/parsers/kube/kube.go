@@ -76,9 +76,31 @@ func findCondition(cs []Condition, typ string) (Condition, bool) {
 // objectsOf loads data and returns the objects of kind (ignoring case; several
 // kinds may be given). lists counts the List wrappers seen.
 func objectsOf(data []byte, ds *diag.List, kinds ...string) (objs, others []*yaml.Node, lists int) {
-	all, lists := yamlnode.Objects(yamlnode.Load(data, ds))
+	docs := yamlnode.Load(data, ds)
+	all, lists := yamlnode.Objects(docs)
+	// The API server's own lists (GET /api/v1/nodes, what collect writes)
+	// carry no kind on their items, unlike kubectl's output: an item without
+	// one is of its list's kind (NodeList holds Nodes).
+	var listKind map[*yaml.Node]string
+	for _, d := range docs {
+		d = yamlnode.Resolve(d)
+		if d == nil || d.Kind != yaml.MappingNode {
+			continue
+		}
+		if lk, ok := strings.CutSuffix(yamlnode.Str(yamlnode.Get(d, "kind")), "List"); ok && lk != "" {
+			for _, it := range yamlnode.Seq(yamlnode.Get(d, "items")) {
+				if listKind == nil {
+					listKind = map[*yaml.Node]string{}
+				}
+				listKind[it] = lk
+			}
+		}
+	}
 	for _, o := range all {
 		k := yamlnode.Str(yamlnode.Get(o, "kind"))
+		if k == "" {
+			k = listKind[o]
+		}
 		matched := false
 		for _, want := range kinds {
 			if strings.EqualFold(k, want) {

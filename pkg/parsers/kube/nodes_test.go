@@ -170,3 +170,31 @@ func FuzzParseNodes(f *testing.F) {
 		_ = r.Summary()
 	})
 }
+
+// TestAPIServerListsWithoutItemKinds: GET /api/v1/nodes (what collect
+// writes) gives items without kind; kubectl adds it. Both are read, and an
+// item of another list kind is still not taken.
+func TestAPIServerListsWithoutItemKinds(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		nodes int
+		pods  int
+	}{
+		{"NodeList from the API", `{"kind":"NodeList","apiVersion":"v1","items":[{"metadata":{"name":"a"},"status":{"addresses":[{"type":"InternalIP","address":"192.168.20.11"}]}}]}`, 1, 0},
+		{"PodList from the API", `{"kind":"PodList","apiVersion":"v1","items":[{"metadata":{"name":"coredns-1"},"status":{"podIP":"10.244.1.5"}}]}`, 0, 1},
+		{"a List of unknown items", `{"kind":"List","items":[{"metadata":{"name":"x"}}]}`, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n, _ := ParseNodes([]byte(tt.in))
+			p, _ := ParsePods([]byte(tt.in))
+			if len(n.Nodes) != tt.nodes || len(p.Pods) != tt.pods {
+				t.Fatalf("%d nodes, %d pods; want %d, %d", len(n.Nodes), len(p.Pods), tt.nodes, tt.pods)
+			}
+			if tt.nodes == 1 && n.Nodes[0].InternalIP().String() != "192.168.20.11" {
+				t.Errorf("node %+v", n.Nodes[0])
+			}
+		})
+	}
+}
