@@ -14,6 +14,7 @@
 package collect
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -468,17 +469,14 @@ func (c *collector) obfuscateAll(obf *obfuscate.Obfuscator, m *bundle.Manifest, 
 	obf.AddHostnames(c.node)
 	dropped := obf.Files(files)
 	delete(files, bundle.ManifestPath)
-	for p := range c.files.disk {
-		dropped = append(dropped, p)
-		delete(c.files.disk, p)
-	}
 	sort.Strings(dropped)
 	for _, p := range dropped {
 		c.files.record(bundle.Item{
 			Path: p, Source: bundle.SourceCapture, Status: bundle.StatusSkipped,
-			Error: "left out: --obfuscate rewrites text files only, and a capture holds the real addresses",
+			Error: "left out: --obfuscate rewrites text files and pcap captures only, and this file may hold the real addresses",
 		}, nil)
 	}
+	c.obfuscateCaptures(obf)
 	for i := range c.files.items {
 		it := &c.files.items[i]
 		it.Error = string(obf.Text([]byte(it.Error)))
@@ -503,6 +501,52 @@ func (c *collector) obfuscateAll(obf *obfuscate.Obfuscator, m *bundle.Manifest, 
 		Command: "addresses and host names replaced in every text file (prefix-preserving; mapping kept outside the bundle)",
 	}, nil)
 	return mp, nil
+}
+
+// obfuscateCaptures rewrites the addresses of every capture with the mapping
+// of the text files (checksums kept as valid as they were); a capture that
+// cannot be rewritten is left out, with the reason, never shipped as it is.
+func (c *collector) obfuscateCaptures(obf *obfuscate.Obfuscator) {
+	paths := make([]string, 0, len(c.files.disk))
+	for p := range c.files.disk {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		src := c.files.disk[p]
+		out, err := obfuscatePcap(obf, src, c.topo.VXLANPorts)
+		if err != nil {
+			delete(c.files.disk, p)
+			c.files.record(bundle.Item{
+				Path: p, Source: bundle.SourceCapture, Status: bundle.StatusSkipped,
+				Error: fmt.Sprintf("left out: --obfuscate could not rewrite its addresses (%v)", err),
+			}, nil)
+			continue
+		}
+		c.files.disk[p] = out
+		os.Remove(src)
+	}
+}
+
+func obfuscatePcap(obf *obfuscate.Obfuscator, src string, vxlanPorts []int) (string, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return "", err
+	}
+	defer in.Close()
+	out, err := safefile.CreateIn(filepath.Dir(src), "obfuscated-"+filepath.Base(src))
+	if err != nil {
+		return "", err
+	}
+	_, err = obf.Pcap(out, bufio.NewReaderSize(in, 256<<10), vxlanPorts)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(out.Name())
+		return "", err
+	}
+	return out.Name(), nil
 }
 
 func quoteJSON(s string) string {

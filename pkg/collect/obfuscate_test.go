@@ -82,7 +82,10 @@ func TestObfuscatedBundlesHideAddressesAndNamesAndMapAlikeWithOneKey(t *testing.
 	}
 }
 
-func TestObfuscationLeavesCapturesOut(t *testing.T) {
+// TestObfuscationRewritesCapturesAndDropsUnreadableOnes: a real capture is
+// kept with its addresses rewritten by the mapping of the text files; one that
+// cannot be read as pcap is left out with the reason.
+func TestObfuscationRewritesCapturesAndDropsUnreadableOnes(t *testing.T) {
 	f := newFakeNode(t)
 	o := f.options(filepath.Join(t.TempDir(), "a.tgz"))
 	o.Obfuscate = true
@@ -91,23 +94,48 @@ func TestObfuscationLeavesCapturesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.close()
-	pcap := filepath.Join(t.TempDir(), "eth0.pcap")
-	os.WriteFile(pcap, []byte{0xd4, 0xc3, 0xb2, 0xa1}, 0o600)
-	c.files.putDisk("pcap/eth0.pcap", pcap)
+	dir := t.TempDir()
+	real, err := os.ReadFile("../../testdata/bundles/kernel-gso-ipip-drop/node-a/pcap/eth0.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "eth0.pcap")
+	os.WriteFile(good, real, 0o600)
+	broken := filepath.Join(dir, "tunl0.pcap")
+	os.WriteFile(broken, []byte{0xd4, 0xc3, 0xb2, 0xa1}, 0o600)
+	c.files.putDisk("pcap/eth0.pcap", good)
+	c.files.putDisk("pcap/tunl0.pcap", broken)
 	c.files.put("pcap/eth0.json", []byte(`{"interface":"eth0"}`))
 	obf := obfuscate.New(obfuscate.Key{1})
 	m := &bundle.Manifest{}
 	if _, err := c.obfuscateAll(obf, m, o.Output); err != nil {
 		t.Fatal(err)
 	}
-	if len(c.files.disk) != 0 {
-		t.Error("the capture is still to be written")
+	out, ok := c.files.disk["pcap/eth0.pcap"]
+	if !ok {
+		t.Fatal("the capture was left out")
+	}
+	rewritten, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rewritten) != len(real) || bytes.Equal(rewritten, real) {
+		t.Errorf("capture of %d bytes became %d bytes, changed: %v", len(real), len(rewritten), !bytes.Equal(rewritten, real))
+	}
+	// The addresses of the text files are the ones in the capture.
+	var want bytes.Buffer
+	obfuscate.New(obfuscate.Key{1}).Pcap(&want, bytes.NewReader(real), nil)
+	if !bytes.Equal(rewritten, want.Bytes()) {
+		t.Error("the capture was not rewritten with the run's mapping")
+	}
+	if _, ok := c.files.disk["pcap/tunl0.pcap"]; ok {
+		t.Error("an unreadable capture is still to be written")
 	}
 	found := false
 	for _, it := range c.files.items {
-		found = found || (it.Path == "pcap/eth0.pcap" && it.Status == bundle.StatusSkipped && strings.Contains(it.Error, "text files only"))
+		found = found || (it.Path == "pcap/tunl0.pcap" && it.Status == bundle.StatusSkipped && strings.Contains(it.Error, "could not rewrite"))
 	}
 	if !found {
-		t.Errorf("no skipped item for the capture: %+v", c.files.items)
+		t.Errorf("no skipped item for the unreadable capture: %+v", c.files.items)
 	}
 }

@@ -46,7 +46,11 @@ func (o *Obfuscator) Text(data []byte) []byte {
 // what it consumed; it returns how many bytes that was.
 func (o *Obfuscator) token(b *bytes.Buffer, data []byte, i, j int) int {
 	tok := data[i:j]
-	if bytes.Count(tok, []byte(":")) >= 2 {
+	// "10.244.1.5:53: i/o timeout" (a Go error) holds two colons but is IPv4
+	// with a port.
+	_, n4, v4 := dotted(tok, '.')
+	v4 = v4 && n4 < len(tok) && tok[n4] == ':'
+	if bytes.Count(tok, []byte(":")) >= 2 && !v4 {
 		// IPv6: the longest prefix of the token that parses.
 		t := tok
 		for len(t) > 0 {

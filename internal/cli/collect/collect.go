@@ -94,8 +94,8 @@ written; manifest.json lists what was removed, never the values.
 
 --obfuscate also replaces IP addresses and host names in every text file,
 keeping subnets (every address of one subnet maps into one fake subnet of the
-same length) so the analysis gives the same results, and leaves the packet
-captures out. The mapping is written next to the bundle as FILE.mapping.json:
+same length) so the analysis gives the same results, in the packet captures
+too (checksums kept as valid as they were). The mapping is written next to the bundle as FILE.mapping.json:
 keep it, it undoes the obfuscation. To obfuscate the other nodes of the same
 cluster alike, copy that file to them and pass it with --obfuscate-key.`,
 		Example: `  sudo collect
