@@ -39,6 +39,7 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.kubeNodes()
 	b.pools()
 	b.felix()
+	b.calicoInstall()
 	b.podBlocks()
 	b.dnsServiceIP(opts.DNSServiceIP)
 	b.dnsServices()

@@ -86,6 +86,17 @@ type Cluster struct {
 	DNSServiceName      string `json:"dnsServiceName"`
 	DNSServiceNamespace string `json:"dnsServiceNamespace"`
 
+	// CalicoInstall is how Calico is installed here: "operator" (the tigera
+	// operator's Installation resource owns calico-node, in calico-system),
+	// "manifest" (the calico.yaml DaemonSet in kube-system, configured by its
+	// env), or "" when no bundle tells. CalicoNamespace is calico-node's
+	// namespace, CalicoInstallWhy the evidence in words. Remediations pick their
+	// commands by it: the operator reverts edits to the DaemonSet.
+	CalicoInstall    string `json:"calicoInstall"`
+	CalicoNamespace  string `json:"calicoNamespace"`
+	CalicoInstallWhy string `json:"calicoInstallWhy"`
+	CalicoInstallRef Ref    `json:"calicoInstallRef"`
+
 	// PodCIDRsSource says where PodCIDRs come from: "ippools", "calico-env",
 	// "kube-proxy", "node-podcidr", "" (unknown).
 	PodCIDRsSource string `json:"podCIDRsSource"`

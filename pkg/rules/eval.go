@@ -263,6 +263,13 @@ func (a *activation) evalItem() (findings.Finding, bool, *failure) {
 	if fail := a.setPeer(&f); fail != nil {
 		return f, false, fail
 	}
+	if r.remediation != nil {
+		rem, fail := a.render(r.remediation)
+		if fail != nil {
+			return f, false, fail
+		}
+		f.Remediation = rem
+	}
 	if r.same != nil {
 		same, fail := a.evalString(r.same)
 		if fail != nil {

@@ -74,6 +74,7 @@ type Rule struct {
 	evidence     *expr
 	peer         *expr
 	same         *expr
+	remediation  *template
 	insufficient *expr
 	whenEmpty    *expr
 }
@@ -303,6 +304,11 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 	}
 	r.match = compile("match", fields["match"], env)
 	r.message = compile("message", fields["message"], env)
+	if v := fields["remediation"]; v != nil && v.Kind == yaml.ScalarNode {
+		t, terrs := e.compileTemplate(env, src, v)
+		errs = append(errs, terrs...)
+		r.remediation = t
+	}
 	r.severityExpr = compile("severityExpr", fields["severityExpr"], env)
 	r.evidence = compile("evidence", fields["evidence"], env)
 	r.peer = compile("peer", fields["peer"], env)
