@@ -354,3 +354,23 @@ kubelet's configuration in the bundle: its clusterDNS names 10.43.0.10.
 -> kube-proxy-dns-rules-missing critical on rke2-agt-02 for 10.43.0.10.
 Written by hack/gen_rke2_scenario.py.
 """ + agt02(True))
+
+# kube-proxy-dns-endpoints-wrong, iptables shape: rke2-agt-02's kube-proxy stopped
+# syncing after CoreDNS pod 10.42.201.70 was replaced; its rules still DNAT half
+# of the DNS traffic to the old pod's address 10.42.201.99.
+def stale_agt02():
+    res = []
+    for sec in out:
+        if sec.startswith("-- rke2-agt-02/net/iptables-save.txt --"):
+            sec = sec.replace("10.42.201.70", "10.42.201.99")
+        res.append(sec)
+    return "".join(res)
+
+with open("testdata/bundles/kube-proxy-dns-endpoints-wrong-iptables.txtar", "w") as fh:
+    fh.write("""kube-proxy-dns-endpoints-wrong (issue 10, class 8; iptables shape): the RKE2 cluster
+of rke2-vxlan-healthy, but rke2-agt-02's kube-proxy stopped syncing after the CoreDNS
+pod on rke2-agt-01 was replaced: its KUBE-SEP chains still DNAT to the old pod
+address 10.42.201.99 instead of 10.42.201.70 (the other endpoint is right).
+-> kube-proxy-dns-endpoints-wrong warning on rke2-agt-02 (1 of 2 CoreDNS addresses gone).
+Written by hack/gen_rke2_scenario.py.
+""" + stale_agt02())

@@ -625,6 +625,21 @@ func (b *builder) iptables() {
 			for _, r := range t.ServiceRules(a) {
 				n.IPTables.DNSServiceRules = append(n.IPTables.DNSServiceRules, ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line))
 			}
+			for _, be := range t.ServiceBackends(a) {
+				if be.Dest.Port() == 9153 { // CoreDNS metrics, not name resolution
+					continue
+				}
+				n.IPTables.DNSBackends = append(n.IPTables.DNSBackends, facts.ProxyEndpoint{Proto: be.Protocol, Port: 53,
+					IP: be.Dest.Addr().String(), DestPort: int(be.Dest.Port()), Ref: refAt(ln, bundle.IPTablesSavePath, be.Line)})
+			}
+			host := netip.PrefixFrom(a, a.BitLen())
+			for _, chain := range []string{"KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"} {
+				for _, r := range t.RulesIn("filter", chain) {
+					if r.DstPrefix == host && r.Target == "REJECT" && r.DPort == "53" && strings.Contains(strings.Join(r.Comments, " "), "has no endpoints") {
+						n.IPTables.DNSNoEndpoints = append(n.IPTables.DNSNoEndpoints, refAt(ln, bundle.IPTablesSavePath, r.Line))
+					}
+				}
+			}
 		}
 		for _, r := range t.CalicoIPIPRules() {
 			if r.Kind != "ipip" {
@@ -667,8 +682,25 @@ func (b *builder) nft() {
 			continue
 		}
 		for _, s := range ln.NFT.ServiceIPs() {
-			if s.Addr == a {
-				n.NFT.DNSServiceEntries = append(n.NFT.DNSServiceEntries, refAt(ln, bundle.NFTRulesetPath, s.Line))
+			if s.Addr != a {
+				continue
+			}
+			n.NFT.DNSServiceEntries = append(n.NFT.DNSServiceEntries, refAt(ln, bundle.NFTRulesetPath, s.Line))
+			if s.Port != 53 {
+				continue
+			}
+			fam := "ip"
+			if a.Is6() {
+				fam = "ip6"
+			}
+			for _, ep := range ln.NFT.ServiceEndpoints(fam, s.Chain) {
+				n.NFT.DNSEndpoints = append(n.NFT.DNSEndpoints, facts.ProxyEndpoint{Proto: s.Proto, Port: int(s.Port),
+					IP: ep.Dest.Addr().String(), DestPort: int(ep.Dest.Port()), Ref: refAt(ln, bundle.NFTRulesetPath, ep.Line)})
+			}
+		}
+		for _, s := range ln.NFT.NoEndpointServices() {
+			if s.Addr == a && s.Port == 53 {
+				n.NFT.DNSNoEndpoints = append(n.NFT.DNSNoEndpoints, refAt(ln, bundle.NFTRulesetPath, s.Line))
 			}
 		}
 		if !n.Has[facts.HasKubeProxy] && n.KubeProxyMode == "" && n.NFT.HasKubeProxyTable {

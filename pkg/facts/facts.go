@@ -447,6 +447,11 @@ type IPTables struct {
 	// IPIPAccept/IPIPDrop: Calico's cali-INPUT rules for IP-in-IP.
 	IPIPAccept []Rule `json:"ipipAccept"`
 	IPIPDrop   []Rule `json:"ipipDrop"`
+	// DNSBackends: the DNAT destinations of the DNS Service's rules.
+	DNSBackends []ProxyEndpoint `json:"dnsBackends"`
+	// DNSNoEndpoints: filter-table rules rejecting the DNS Service because it
+	// has no endpoints ("kube-system/kube-dns:dns has no endpoints").
+	DNSNoEndpoints []Ref `json:"dnsNoEndpoints"`
 	// AllHostsNet: members of the ipset cali40all-hosts-net (IPIP accepted from).
 	AllHostsNet      []string `json:"allHostsNet"`
 	AllHostsNetKnown bool     `json:"allHostsNetKnown"`
@@ -458,6 +463,23 @@ type NFT struct {
 	HasKubeProxyTable bool `json:"hasKubeProxyTable"`
 	// DNSServiceEntries: elements of kube-proxy's service-ips map for the DNS IP.
 	DNSServiceEntries []Ref `json:"dnsServiceEntries"`
+	// DNSEndpoints: where the DNS Service's UDP and TCP 53 entries send to
+	// (the dnat of each endpoint chain).
+	DNSEndpoints []ProxyEndpoint `json:"dnsEndpoints"`
+	// DNSNoEndpoints: elements of the no-endpoint-services map for the DNS IP:
+	// kube-proxy rejects DNS because the Service has no endpoint.
+	DNSNoEndpoints []Ref `json:"dnsNoEndpoints"`
+}
+
+// ProxyEndpoint is one backend kube-proxy's iptables or nftables rules send a
+// Service port to.
+type ProxyEndpoint struct {
+	Proto string `json:"proto"` // udp, tcp
+	Port  int    `json:"port"`  // the Service port
+	IP    string `json:"ip"`
+	// DestPort is the endpoint's port (0 when the rule keeps the original).
+	DestPort int `json:"destPort"`
+	Ref      Ref `json:"ref"`
 }
 
 // Rule is one iptables rule with its counters.

@@ -459,11 +459,19 @@ type ServiceIP struct {
 }
 
 // ServiceIPs reads the service-ips map of the kube-proxy tables (ip and ip6).
-func (r *Result) ServiceIPs() []ServiceIP {
+func (r *Result) ServiceIPs() []ServiceIP { return r.serviceMap("service-ips") }
+
+// NoEndpointServices reads the no-endpoint-services map: the Service
+// addresses kube-proxy rejects or drops because the Service has no endpoint
+// (`10.96.0.10 . udp . 53 comment "kube-system/kube-dns:dns" : goto
+// reject-chain`); Chain is then the verdict's target.
+func (r *Result) NoEndpointServices() []ServiceIP { return r.serviceMap("no-endpoint-services") }
+
+func (r *Result) serviceMap(name string) []ServiceIP {
 	var out []ServiceIP
 	for i := range r.Sets {
 		s := &r.Sets[i]
-		if s.Table != "kube-proxy" || s.Name != "service-ips" || (s.Family != "ip" && s.Family != "ip6") {
+		if s.Table != "kube-proxy" || s.Name != name || (s.Family != "ip" && s.Family != "ip6") {
 			continue
 		}
 		for _, e := range s.Elements {
@@ -483,6 +491,8 @@ func (r *Result) ServiceIPs() []ServiceIP {
 			sip := ServiceIP{Line: e.Line, Addr: a, Proto: strings.TrimSpace(k[1]), Port: port(strings.TrimSpace(k[2]))}
 			if f := strings.Fields(verdict); len(f) == 2 && (f[0] == "goto" || f[0] == "jump") {
 				sip.Chain = unquote(f[1])
+			} else if len(f) == 1 {
+				sip.Chain = f[0] // drop, reject
 			}
 			out = append(out, sip)
 		}

@@ -212,3 +212,21 @@ func TestServiceIPsElementComment(t *testing.T) {
 		t.Errorf("ServiceIPs = %+v", s)
 	}
 }
+
+func TestNoEndpointServices(t *testing.T) {
+	in := "table ip kube-proxy {\n\tmap no-endpoint-services {\n\t\ttype ipv4_addr . inet_proto . inet_service : verdict\n" +
+		"\t\tcomment \"vmap to drop or reject packets to services with no endpoints\"\n" +
+		"\t\telements = { 10.233.0.3 . tcp . 53 comment \"kube-system/coredns:dns-tcp\" : goto reject-chain,\n" +
+		"\t\t\t     10.233.0.3 . udp . 53 comment \"kube-system/coredns:dns\" : drop }\n\t}\n}\n"
+	r, ds := Parse([]byte(in))
+	if len(ds) != 0 {
+		t.Fatalf("diags %v", ds)
+	}
+	got := r.NoEndpointServices()
+	if len(got) != 2 || got[0].Proto != "tcp" || got[0].Chain != "reject-chain" || got[1].Proto != "udp" || got[1].Chain != "drop" || got[1].Line != 6 || got[1].Port != 53 {
+		t.Errorf("NoEndpointServices = %+v", got)
+	}
+	if len(r.ServiceIPs()) != 0 {
+		t.Error("no-endpoint-services elements read as service-ips")
+	}
+}
