@@ -171,6 +171,7 @@ func (b *builder) pools() {
 	for _, p := range b.c.Pools {
 		if !p.Disabled && p.CIDR != "" {
 			b.c.PodCIDRs = append(b.c.PodCIDRs, p.CIDR)
+			b.c.PodCIDRsSource = "IP pools"
 		}
 	}
 	if len(b.c.Pools) > 0 {
@@ -199,14 +200,19 @@ func (b *builder) pools() {
 			add(v.Value)
 		}
 	}
-	if len(b.c.PodCIDRs) == 0 {
-		for _, n := range b.nodes {
-			if n.KubeProxy != nil {
-				for _, p := range n.KubeProxy.ClusterCIDRs {
-					add(p.String())
-				}
+	if len(b.c.PodCIDRs) > 0 {
+		b.c.PodCIDRsSource = "calico-node CALICO_IPV4POOL_CIDR"
+		return
+	}
+	for _, n := range b.nodes {
+		if n.KubeProxy != nil {
+			for _, p := range n.KubeProxy.ClusterCIDRs {
+				add(p.String())
 			}
 		}
+	}
+	if len(b.c.PodCIDRs) > 0 {
+		b.c.PodCIDRsSource = "kube-proxy clusterCIDR"
 	}
 }
 
@@ -561,6 +567,48 @@ func (b *builder) encapsulation() {
 				continue
 			}
 			break
+		}
+		if c.Encapsulation == facts.EncapUnknown {
+			b.encapsulationFromDevices()
+		}
+	}
+}
+
+// encapsulationFromDevices is the last source: the tunnel devices Calico
+// gives an address (tunl0 for IPIP, vxlan.calico for VXLAN) on every node that
+// has links, with felix's own switches when the FelixConfiguration says so.
+func (b *builder) encapsulationFromDevices() {
+	c := b.c
+	seen := map[string][]string{}
+	withLinks := 0
+	for _, n := range c.Nodes {
+		if len(n.Links) == 0 {
+			continue
+		}
+		withLinks++
+		for dev, enc := range map[string]string{devIPIP: facts.EncapIPIP, devVXLAN: facts.EncapVXLAN} {
+			if linkAddr(n.Links, dev) != "" {
+				seen[enc] = append(seen[enc], n.Name)
+			}
+		}
+	}
+	felixSays := func(enc string) bool {
+		switch enc {
+		case facts.EncapIPIP:
+			return c.FelixIPIPEnabled != "false" && c.FelixVXLANEnabled != "true"
+		default:
+			return c.FelixVXLANEnabled != "false" && c.FelixIPIPEnabled != "true"
+		}
+	}
+	for _, enc := range []string{facts.EncapIPIP, facts.EncapVXLAN} {
+		other := facts.EncapVXLAN
+		if enc == facts.EncapVXLAN {
+			other = facts.EncapIPIP
+		}
+		if withLinks > 0 && len(seen[enc]) == withLinks && len(seen[other]) == 0 && felixSays(enc) {
+			c.Encapsulation = enc
+			c.EncapsulationWhy = "tunnel device with an address on " + strings.Join(seen[enc], ", ")
+			return
 		}
 	}
 }

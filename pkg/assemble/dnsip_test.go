@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -70,6 +71,32 @@ func TestNeverAFalseCriticalFromADefaultGuess(t *testing.T) {
 			}
 			if tc.known && c.DNSServiceIPSource != "flag" && c.DNSServiceIPRef.File == "" {
 				t.Errorf("no evidence for the DNS Service IP")
+			}
+		})
+	}
+}
+
+// TestPodCIDRsAndEncapsulationFromEverySource (issue 8, class 2): pod CIDRs
+// and the encapsulation come from whatever the bundles hold, each with its
+// source; nothing is set from a default.
+func TestPodCIDRsAndEncapsulationFromEverySource(t *testing.T) {
+	vxlanAddr := "1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN group default qlen 1000\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n" +
+		"5: vxlan.calico: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 8951 qdisc noqueue state UNKNOWN group default\n    link/ether 66:0e:5f:31:c7:a2 brd ff:ff:ff:ff:ff:ff\n    inet 100.72.19.0/32 scope global vxlan.calico\n"
+	tests := []struct {
+		name, archive, cidrs, cidrSrc, encap, encapSrc string
+	}{
+		{"kube-proxy's clusterCIDR, VXLAN device only", "-- m/kube/kube-proxy-config.yaml --\nkind: KubeProxyConfiguration\nclusterCIDR: 100.72.0.0/13\nmode: nftables\n-- m/net/ip-addr.txt --\n" + vxlanAddr,
+			"100.72.0.0/13", "kube-proxy clusterCIDR", "vxlan", "tunnel device with an address on m"},
+		{"calico-node env beats kube-proxy", "-- m/calico/calico-node-env.txt --\nCALICO_IPV4POOL_CIDR=100.72.0.0/16\nCALICO_IPV4POOL_IPIP=Always\n-- m/kube/kube-proxy-config.yaml --\nkind: KubeProxyConfiguration\nclusterCIDR: 10.0.0.0/8\n",
+			"100.72.0.0/16", "calico-node CALICO_IPV4POOL_CIDR", "ipip", "calico-node env CALICO_IPV4POOL_IPIP"},
+		{"nothing said: unknown, no guess", "-- m/net/ip-route.txt --\ndefault via 10.1.1.1 dev eth0\n",
+			"", "", "unknown", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := build(t, tc.archive, Options{})
+			if got := strings.Join(c.PodCIDRs, ","); got != tc.cidrs || c.PodCIDRsSource != tc.cidrSrc || c.Encapsulation != tc.encap || c.EncapsulationWhy != tc.encapSrc {
+				t.Errorf("got %s (%s), %s (%s); want %s (%s), %s (%s)", got, c.PodCIDRsSource, c.Encapsulation, c.EncapsulationWhy, tc.cidrs, tc.cidrSrc, tc.encap, tc.encapSrc)
 			}
 		})
 	}

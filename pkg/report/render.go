@@ -66,8 +66,9 @@ func Text(w io.Writer, r *Report, o TextOptions) error {
 		names = append(names, n.Name)
 	}
 	fmt.Fprintf(b, "%spodnetdiag%s: %d node(s): %s\n", p.bold, p.reset, len(r.Nodes), strings.Join(names, ", "))
-	fmt.Fprintf(b, "cluster DNS %s (%s), pod CIDRs %s, encapsulation %s\n\n",
-		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), r.Cluster.Encapsulation)
+	fmt.Fprintf(b, "cluster DNS %s (%s), pod CIDRs %s%s, encapsulation %s%s\n\n",
+		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), from(r.Cluster.PodCIDRsSource),
+		r.Cluster.Encapsulation, from(r.Cluster.EncapsulationSource))
 
 	if r.RootCause != nil {
 		fmt.Fprintf(b, "%sRoot cause%s: %s%s%s\n  %s\n\n", p.bold, p.reset, p.red, r.RootCause.Rule, p.reset, r.RootCause.Explanation)
@@ -154,6 +155,14 @@ func dnsSource(c *facts.Cluster) string {
 	return "from " + c.DNSServiceIPSource
 }
 
+// from names the source of an inferred value, " (from X)", or nothing.
+func from(src string) string {
+	if src == "" {
+		return ""
+	}
+	return " (from " + src + ")"
+}
+
 func orNone(s []string) string {
 	if len(s) == 0 {
 		return "unknown"
@@ -187,8 +196,9 @@ func Markdown(w io.Writer, r *Report) error {
 		fmt.Fprintf(b, "`%s`", n.Name)
 	}
 	b.WriteString(")\n")
-	fmt.Fprintf(b, "- Cluster DNS: `%s` (%s)\n- Pod CIDRs: %s\n- Encapsulation: %s\n\n",
-		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), r.Cluster.Encapsulation)
+	fmt.Fprintf(b, "- Cluster DNS: `%s` (%s)\n- Pod CIDRs: %s%s\n- Encapsulation: %s%s\n\n",
+		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), from(r.Cluster.PodCIDRsSource),
+		r.Cluster.Encapsulation, from(r.Cluster.EncapsulationSource))
 	if r.RootCause != nil {
 		fmt.Fprintf(b, "### Root cause: `%s`\n\n%s\n\n", r.RootCause.Rule, r.RootCause.Explanation)
 	} else {

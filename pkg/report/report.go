@@ -68,6 +68,11 @@ type Cluster struct {
 	DNSServiceIP  string   `json:"dnsServiceIP"`
 	PodCIDRs      []string `json:"podCIDRs"`
 	Encapsulation string   `json:"encapsulation"`
+	// Where each came from ("" unknown): a report never hides that a value
+	// is inferred, nor from what.
+	DNSServiceIPSource  string `json:"dnsServiceIPSource,omitempty"`
+	PodCIDRsSource      string `json:"podCIDRsSource,omitempty"`
+	EncapsulationSource string `json:"encapsulationSource,omitempty"`
 }
 
 // Node is one bundle's node.
@@ -115,6 +120,7 @@ func Build(in Input) *Report {
 		Schema: Schema,
 		Cluster: Cluster{
 			DNSServiceIP: c.DNSServiceIP, PodCIDRs: nonNil(c.PodCIDRs), Encapsulation: c.Encapsulation,
+			DNSServiceIPSource: c.DNSServiceIPSource, PodCIDRsSource: c.PodCIDRsSource, EncapsulationSource: c.EncapsulationWhy,
 		},
 		Findings:    findings.Merge(in.Findings),
 		Diagnostics: in.Diagnostics,
