@@ -166,6 +166,10 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		_ = res.Summary()
+		for _, s := range append(res.ServiceIPs(), res.NoEndpointServices()...) {
+			_ = res.ServiceEndpoints("ip", s.Chain)
+			_, _, _, _, _ = ServiceName(s.Chain)
+		}
 	})
 }
 
