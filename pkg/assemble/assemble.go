@@ -53,6 +53,7 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.sendAddress()
 	b.autodetect()
 	b.captures()
+	b.dnsCauses()
 	return c
 }
 

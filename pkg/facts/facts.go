@@ -132,6 +132,19 @@ type Cluster struct {
 	FelixIPIPEnabled  string `json:"felixIPIPEnabled"`
 	FelixVXLANEnabled string `json:"felixVXLANEnabled"`
 	FelixRef          Ref    `json:"felixRef"`
+
+	// The causes beyond the runbook's path (dnscauses.go).
+	CoreDNSConfig CoreDNSConfig `json:"coreDNSConfig"`
+	CoreDNSLog    CoreDNSLog    `json:"coreDNSLog"`
+	// CoreDNSPodStates: each CoreDNS pod's readiness and restarts (kube/coredns-pods.json).
+	CoreDNSPodStates []PodState  `json:"coreDNSPodStates"`
+	Policies         PolicyCheck `json:"policies"`
+	// CalicoPolicyOnly: Calico enforces policy only and a cloud CNI routes the
+	// pods (AWS VPC CNI, Azure CNI, GKE): Calico's routes and tunnels do not apply.
+	CalicoPolicyOnly    bool          `json:"calicoPolicyOnly"`
+	CalicoPolicyOnlyWhy string        `json:"calicoPolicyOnlyWhy"`
+	CalicoPolicyOnlyRef Ref           `json:"calicoPolicyOnlyRef"`
+	PoolOverlaps        []PoolOverlap `json:"poolOverlaps"`
 }
 
 // Inference is one value a source gave, with where it says so.
@@ -284,6 +297,23 @@ type Node struct {
 	Resolv Resolv `json:"resolv"`
 
 	Conntrack map[string]int `json:"conntrack"` // totals of conntrack -S
+	// ConntrackSource: "conntrack -S" or "/proc/net/stat/nf_conntrack" (the
+	// same counters); ConntrackRef the file.
+	ConntrackSource string `json:"conntrackSource"`
+	ConntrackRef    Ref    `json:"conntrackRef"`
+	// ConntrackGrowth: how much each counter grew over the capture window
+	// (counters/after minus counters/before), present only when both were read.
+	ConntrackGrowth    map[string]int `json:"conntrackGrowth"`
+	ConntrackGrowthRef Ref            `json:"conntrackGrowthRef"`
+
+	KernelLog    KernelLog    `json:"kernelLog"`
+	NodeLocalDNS NodeLocalDNS `json:"nodeLocalDNS"`
+	// FelixPolicyDrops: packets felix dropped because no policy allowed them
+	// ("Drop if no policies passed packet" rules of iptables-save -c), grown
+	// over the capture window when counters were read, else since boot;
+	// -1 when not known.
+	FelixPolicyDrops    int `json:"felixPolicyDrops"`
+	FelixPolicyDropsRef Ref `json:"felixPolicyDropsRef"`
 }
 
 // Value is a scalar with its evidence.

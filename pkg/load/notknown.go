@@ -79,6 +79,11 @@ var structured = map[string]bool{
 	bundle.KubeDNSEndpointsPath: true,
 	bundle.KubeCoreDNSPodsPath:  true,
 	bundle.KubeProxyConfigPath:  true,
+	bundle.CorednsConfigMapPath: true,
+	bundle.NetworkPoliciesPath:  true,
+	bundle.NamespacesPath:       true,
+	bundle.CalicoPoliciesPath:   true,
+	bundle.CalicoGlobalPolicies: true,
 }
 
 func contentLines(data []byte) (n, first int) {
