@@ -101,7 +101,7 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 		for _, w := range n.Bundle.Warnings {
 			warns = append(warns, n.Name+": "+w)
 		}
-		if n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil {
+		if n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil && !n.ClusterScope() {
 			warns = append(warns, fmt.Sprintf("%s: neither %s nor %s is known from the bundle: little can be checked", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
 		}
 	}

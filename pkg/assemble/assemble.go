@@ -30,10 +30,19 @@ type Options struct {
 // Build joins the nodes into one cluster model.
 func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	c := &facts.Cluster{}
+	// The cluster/ folder of `collect cluster` holds cluster-wide objects and
+	// no node: it is read first wherever those objects are looked up, and
+	// never becomes a node.
+	var own, shared []*load.Node
 	for _, n := range nodes {
+		if n.ClusterScope() {
+			shared = append(shared, n)
+			continue
+		}
+		own = append(own, n)
 		c.Nodes = append(c.Nodes, nodeFacts(n))
 	}
-	b := &builder{c: c, nodes: nodes}
+	b := &builder{c: c, nodes: own, sources: append(shared, own...)}
 	b.sharedDaemonSet()
 	b.dropSharedIPs()
 	b.kubeNodes()
@@ -58,15 +67,19 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 }
 
 type builder struct {
-	c     *facts.Cluster
-	nodes []*load.Node
+	c *facts.Cluster
+	// nodes are the node bundles, index for index with c.Nodes; sources are
+	// where cluster-wide objects are looked up: the cluster/ folder first,
+	// then the nodes.
+	nodes   []*load.Node
+	sources []*load.Node
 }
 
 // sharedDaemonSet gives nodes whose bundle holds neither calico-node's
 // environment nor the DaemonSet the DaemonSet another bundle holds: it is one
 // object for the whole cluster.
 func (b *builder) sharedDaemonSet() {
-	for _, src := range b.nodes {
+	for _, src := range b.sources {
 		if src.DaemonSet == nil {
 			continue
 		}
@@ -103,7 +116,7 @@ func (b *builder) dropSharedIPs() {
 // kubeNodes takes the Node objects from the first bundle that has them and
 // gives each node its InternalIP.
 func (b *builder) kubeNodes() {
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.KubeNodes == nil {
 			continue
 		}
@@ -150,7 +163,7 @@ func (b *builder) kubeNodes() {
 
 func (b *builder) pools() {
 	seen := map[string]bool{}
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.Pools == nil {
 			continue
 		}
@@ -205,7 +218,7 @@ func (b *builder) pools() {
 		b.c.PodCIDRsSource = "calico-node CALICO_IPV4POOL_CIDR"
 		return
 	}
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.KubeProxy != nil {
 			for _, p := range n.KubeProxy.ClusterCIDRs {
 				add(p.String())
@@ -218,7 +231,7 @@ func (b *builder) pools() {
 }
 
 func (b *builder) felix() {
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.Felix == nil {
 			continue
 		}
@@ -349,7 +362,7 @@ func (b *builder) coreDNS() {
 		c.CoreDNS = append(c.CoreDNS, p)
 	}
 	kube := false
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.Endpoints != nil {
 			for _, e := range n.Endpoints.Items {
 				if !isDNSEndpoints(e, c.DNSServiceName, len(n.Endpoints.Items)) && !strings.HasPrefix(e.Name, "kube-dns-") {
@@ -636,7 +649,7 @@ func linkAddr(links []facts.Link, name string) string {
 func (b *builder) kubeProxy() {
 	var mode, source string
 	var ref facts.Ref
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.KubeProxy != nil {
 			mode, source = n.KubeProxy.Mode, "configmap"
 			if !n.KubeProxy.ModeSet || mode == "" {

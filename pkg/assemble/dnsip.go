@@ -57,7 +57,7 @@ func (b *builder) dnsServiceIP(flag string) {
 	}
 
 	// The Service by label, whatever its name.
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.DNSService == nil {
 			continue
 		}
@@ -73,7 +73,7 @@ func (b *builder) dnsServiceIP(flag string) {
 	}
 
 	// The kubelet tells pods which nameserver to use.
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.Kubelet == nil || len(n.Kubelet.ClusterDNS) == 0 {
 			continue
 		}
@@ -175,7 +175,7 @@ func dnsServices(r *kube.Services) []kube.Service {
 // coreDNSKubeIPs are the CoreDNS pod addresses kube data lists.
 func (b *builder) coreDNSKubeIPs(svcName string) map[string]bool {
 	ips := map[string]bool{}
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		if n.Endpoints != nil {
 			for _, e := range n.Endpoints.Items {
 				if !isDNSEndpoints(e, svcName, len(n.Endpoints.Items)) {

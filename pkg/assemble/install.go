@@ -12,7 +12,7 @@ import (
 // operator's), else calico-node's CLUSTER_TYPE (the operator adds "operator").
 func (b *builder) calicoInstall() {
 	c := b.c
-	for _, n := range b.nodes {
+	for _, n := range b.sources {
 		ds := n.DaemonSet
 		if ds == nil || ds.Namespace == "" {
 			continue

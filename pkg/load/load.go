@@ -424,6 +424,12 @@ func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
 	return nodes, nil
 }
 
+// ClusterScope reports whether n is the cluster/ folder of `collect cluster`:
+// the cluster-wide objects, read once, and no node's state.
+func (n *Node) ClusterScope() bool {
+	return n.Bundle != nil && n.Bundle.Manifest != nil && n.Bundle.Manifest.Scope == bundle.ScopeCluster
+}
+
 // CloseAll closes the bundles behind nodes and returns the first error.
 func CloseAll(nodes []*Node) error {
 	var errs []error
