@@ -39,14 +39,13 @@ func nodeA(c *cluster) *labNode { return c.node("node-a") }
 
 var cases = []labCase{
 	{name: "healthy"},
-	{name: "healthy-custom-dns-ip", spec: spec{dnsIP: "10.43.0.10", dnsSvc: "rke2-coredns-rke2-coredns"},
-		knownFailure: "DNS Service IP inference ignores kube-proxy's nftables service-ips map (helper infer's part)"},
+	{name: "healthy-custom-dns-ip", spec: spec{dnsIP: "10.43.0.10", dnsSvc: "rke2-coredns-rke2-coredns"}},
 	{name: "vxlan-dropped-one-way-by-underlay", expect: "link-tunnel-one-way", fault: func(c *cluster) {
 		// The router drops node-c's VXLAN to node-a: queries arrive, answers do not.
 		c.nftApply(c.router, fmt.Sprintf("table inet pnd-lab-underlay {\n chain forward {\n  type filter hook forward priority 0; policy accept;\n  ip saddr %s ip daddr %s udp dport 4789 drop\n }\n}\n",
 			nodeC(c).uplink, nodeA(c).uplink))
 	}},
-	{name: "vxlan-dropped-by-receiver-firewall", knownFailure: "pending analyzer fix (lab)", expect: "link-tunnel-one-way", fault: func(c *cluster) {
+	{name: "vxlan-dropped-by-receiver-firewall", expect: "link-tunnel-dropped-on-arrival", fault: func(c *cluster) {
 		// Felix's allowlist on node-a no longer holds node-c (an unknown
 		// source to it): node-c's VXLAN is dropped on arrival.
 		c.nsRun(nodeA(c).ns, "ipset", "del", "cali40all-vxlan-net", nodeC(c).knownIP+"/32")
@@ -67,7 +66,7 @@ var cases = []labCase{
 			c.ip("-n", n.ns, "link", "set", "vxlan.calico", "mtu", "1480")
 		}
 	}},
-	{name: "rp-filter-strict-needs-loose", knownFailure: "pending analyzer fix (lab)", expect: "sysctl-rp-filter-strict-asymmetric",
+	{name: "rp-filter-strict-needs-loose", expect: "sysctl-rp-filter-strict-asymmetric",
 		spec: spec{secondUplink: true, nodeCKnownOnSecond: true}, fault: func(c *cluster) {
 			// node-c is known by eth1's address, so node-a's VXLAN arrives on
 			// eth1, while node-c's route back to node-a leaves through eth0.

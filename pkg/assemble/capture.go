@@ -212,6 +212,13 @@ func (b *builder) tunnelPaths() {
 					p.Why = "no capture on " + to
 					continue
 				}
+				if dev := uncapturedHolder(recv, t.Dst); dev != "" {
+					// The packets arrive where no capture looked: their
+					// absence from the captures says nothing.
+					p.Sent = max(p.Sent, t.Packets)
+					p.Why = fmt.Sprintf("%s's captures do not include %s, which holds %s", to, dev, t.Dst)
+					continue
+				}
 				// The receiver's captures that ran while these packets were sent.
 				got, overlapped := 0, false
 				var ref facts.Ref
@@ -245,8 +252,124 @@ func (b *builder) tunnelPaths() {
 		}
 	}
 	for _, k := range order {
-		c.TunnelPaths = append(c.TunnelPaths, *paths[k])
+		p := paths[k]
+		p.DeliveredDNS = -1
+		if p.Received > 0 {
+			b.delivered(p)
+		}
+		c.TunnelPaths = append(c.TunnelPaths, *p)
 	}
+}
+
+// delivered compares the DNS traffic the path's tunnel packets carried into the
+// receiver (as its uplink capture shows them arriving) with what the
+// receiver's capture on its tunnel device shows coming out of the tunnel: a
+// packet seen on the wire but never decapsulated was dropped by the receiving
+// host itself (its firewall, rp_filter, a VXLAN port or VNI it does not
+// listen on), which the sender's and receiver's uplink captures alone cannot
+// tell from a healthy path.
+func (b *builder) delivered(p *facts.TunnelPath) {
+	var ln *load.Node
+	var fn *facts.Node
+	for i := range b.c.Nodes {
+		if b.c.Nodes[i].Name == p.To && i < len(b.nodes) {
+			ln, fn = b.nodes[i], &b.c.Nodes[i]
+		}
+	}
+	if ln == nil || p.RecvRef.File == "" {
+		return
+	}
+	sum := ln.Captures[p.RecvRef.File]
+	if sum == nil {
+		return
+	}
+	// DNS inside the arriving packets: answers from, queries to each server.
+	answersFrom, queriesTo := map[string]int{}, map[string]int{}
+	for _, t := range sum.Tunnels {
+		if t.Src.String() != p.Src || t.Dst.String() != p.Dst || t.Encap != p.Encap {
+			continue
+		}
+		for _, in := range t.Inner {
+			switch {
+			case in.Proto != 17:
+			case in.SrcPort == 53:
+				answersFrom[in.Src.String()] += int(in.Packets)
+				p.ArrivedDNS += int(in.Packets)
+			case in.DstPort == 53:
+				queriesTo[in.Dst.String()] += int(in.Packets)
+				p.ArrivedDNS += int(in.Packets)
+			}
+		}
+	}
+	if p.ArrivedDNS == 0 {
+		return
+	}
+	var recv *facts.Capture
+	for i := range fn.Captures {
+		if fn.Captures[i].File == p.RecvRef.File {
+			recv = &fn.Captures[i]
+		}
+	}
+	if recv == nil {
+		return
+	}
+	for i := range fn.Captures {
+		dc := &fn.Captures[i]
+		if !tunnelDevice(fn, dc.Iface, p.Encap) || dc.EndMs < recv.StartMs || dc.StartMs > recv.EndMs {
+			continue
+		}
+		ds := ln.Captures[dc.File]
+		if ds == nil {
+			continue
+		}
+		got := 0
+		for _, d := range ds.DNS {
+			got += min(d.Responses, answersFrom[d.Server.String()]) + min(d.Queries, queriesTo[d.Server.String()])
+		}
+		if p.DeliveredDNS < 0 || got > p.DeliveredDNS {
+			p.DeliveredDNS, p.Device, p.DeliveredRef = got, dc.Iface, dc.Ref
+		}
+	}
+}
+
+// uncapturedHolder names the interface of n holding addr when no capture of n
+// ran on it (nor on a port of it, as a bridge's or bond's): the packets sent to
+// addr arrive there. Addresses on lo or a dummy device are reached through
+// whichever NIC routes them, so any capture may see those.
+func uncapturedHolder(n *facts.Node, addr string) string {
+	dev, kind := "", ""
+	for _, l := range n.Links {
+		for _, a := range l.Addrs {
+			if pfx, _, _ := strings.Cut(a, "/"); pfx == addr {
+				dev, kind = l.Name, l.Kind
+			}
+		}
+	}
+	if dev == "" || kind == "loopback" || kind == "dummy" {
+		return ""
+	}
+	ports := map[string]bool{dev: true, "any": true}
+	for _, l := range n.Links {
+		if l.Master == dev {
+			ports[l.Name] = true
+		}
+	}
+	for _, c := range n.Captures {
+		if ports[c.Iface] {
+			return ""
+		}
+	}
+	return dev
+}
+
+// tunnelDevice says whether iface is the node's device of encapsulation encap.
+func tunnelDevice(n *facts.Node, iface, encap string) bool {
+	for _, l := range n.Links {
+		if l.Name == iface {
+			return l.Kind == encap
+		}
+	}
+	return false
 }
 
 func msTime(ms int) string {

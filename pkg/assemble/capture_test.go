@@ -99,3 +99,40 @@ func TestStaleAtEndCountsQueriesWaitingLongerThanAServerTakes(t *testing.T) {
 		})
 	}
 }
+
+func TestUncapturedHolderNamesTheInterfaceNoCaptureSaw(t *testing.T) {
+	links := []facts.Link{
+		{Name: "lo", Kind: "loopback", Addrs: []string{"127.0.0.1/8", "10.9.9.9/32"}},
+		{Name: "eth0", Kind: "ether", Addrs: []string{"192.168.20.13/24"}},
+		{Name: "eth1", Kind: "ether", Addrs: []string{"192.168.30.13/24"}},
+		{Name: "br0", Kind: "bridge", Addrs: []string{"172.16.0.5/24"}},
+		{Name: "ens4", Kind: "ether", Master: "br0"},
+	}
+	node := func(ifaces ...string) *facts.Node {
+		n := &facts.Node{Name: "c", Links: links}
+		for _, i := range ifaces {
+			n.Captures = append(n.Captures, facts.Capture{Iface: i})
+		}
+		return n
+	}
+	tests := []struct {
+		name string
+		n    *facts.Node
+		addr string
+		want string
+	}{
+		{"captured where the address is", node("eth0"), "192.168.20.13", ""},
+		{"the second NIC was not captured", node("eth0", "vxlan.calico"), "192.168.30.13", "eth1"},
+		{"a port of the bridge holding it was captured", node("ens4"), "172.16.0.5", ""},
+		{"a capture on any interface sees it", node("any"), "192.168.30.13", ""},
+		{"an address on lo arrives through any NIC", node("eth0"), "10.9.9.9", ""},
+		{"an address the node does not hold", node("eth0"), "10.0.0.1", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := uncapturedHolder(tt.n, tt.addr); got != tt.want {
+				t.Errorf("uncapturedHolder(%s) = %q, want %q", tt.addr, got, tt.want)
+			}
+		})
+	}
+}

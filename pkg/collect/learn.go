@@ -49,13 +49,23 @@ func (c *collector) learn() {
 	t := &c.topo
 	t.Links = map[string]bool{}
 	own := map[netip.Addr]bool{}
+	ownDev := map[netip.Addr]string{}
 	ports := map[int]bool{}
+	// The tunnels' local addresses: peers send their tunnel packets there, so
+	// the interface holding one is where they arrive, whatever the routes say.
+	var tunnelLocal []netip.Addr
 	if b, ok := c.files.get(bundle.IPLinkPath); ok {
 		r, _ := iplink.Parse(b)
 		for _, l := range r.Links {
 			t.Links[l.Name] = true
 			if l.VXLAN != nil && l.VXLAN.DstPort > 0 {
 				ports[l.VXLAN.DstPort] = true
+			}
+			if l.VXLAN != nil && l.VXLAN.Local.IsValid() {
+				tunnelLocal = append(tunnelLocal, l.VXLAN.Local)
+			}
+			if l.IPIP != nil && l.IPIP.Local.IsValid() {
+				tunnelLocal = append(tunnelLocal, l.IPIP.Local)
 			}
 		}
 	}
@@ -65,6 +75,7 @@ func (c *collector) learn() {
 			t.Links[l.Name] = true
 			for _, a := range l.Addrs {
 				own[a.Prefix.Addr()] = true
+				ownDev[a.Prefix.Addr()] = l.Name
 			}
 		}
 	}
@@ -154,6 +165,11 @@ func (c *collector) learn() {
 			if r := routes.Lookup(p); r != nil && r.Dev != "" && r.Dev != "lo" && !isTunnel(r.Dev) {
 				t.Uplinks = appendNew(t.Uplinks, r.Dev)
 			}
+		}
+	}
+	for _, a := range tunnelLocal {
+		if dev := ownDev[a]; dev != "" && dev != "lo" && !isTunnel(dev) {
+			t.Uplinks = appendNew(t.Uplinks, dev)
 		}
 	}
 

@@ -554,6 +554,15 @@ type TunnelPath struct {
 	Why      string `json:"why"` // when Received is -1: why nothing can be said
 	SentRef  Ref    `json:"sentRef"`
 	RecvRef  Ref    `json:"recvRef"`
+	// ArrivedDNS: DNS packets inside the tunnel packets To's capture shows
+	// arriving; DeliveredDNS: of the same DNS traffic (queries to, answers
+	// from the same servers), what To's capture on its tunnel device shows
+	// coming out of the tunnel (-1 when To has no such capture over the same
+	// time). DeliveredRef is that capture; Device its interface.
+	ArrivedDNS   int    `json:"arrivedDNS"`
+	DeliveredDNS int    `json:"deliveredDNS"`
+	Device       string `json:"device"`
+	DeliveredRef Ref    `json:"deliveredRef"`
 }
 
 // AddrSeen is an address with how often a capture saw it.
