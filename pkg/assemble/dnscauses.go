@@ -202,7 +202,8 @@ func hasComment(r iptables.Rule, s string) bool {
 
 // first returns the first node whose bundle holds path with a parsed value.
 func (b *builder) first(path string, ok func(*load.Node) bool) *load.Node {
-	for _, n := range b.nodes {
+	// The cluster/ folder of collect cluster comes first in sources.
+	for _, n := range b.sources {
 		if ok(n) {
 			return n
 		}
@@ -402,10 +403,10 @@ func (b *builder) policies() {
 	var pods *kube.Pods
 	var src = map[string]string{} // policy source → node holding it
 	var svc string
-	for i, n := range b.nodes {
+	for _, n := range b.sources {
 		if k8s == nil && n.NetPols != nil {
 			k8s, src["kube"] = n.NetPols, n.Name
-			b.c.Nodes[i].Has[facts.HasNetPol] = true
+			b.markHas(n, facts.HasNetPol)
 		}
 		for _, p := range []struct {
 			path string
@@ -414,12 +415,12 @@ func (b *builder) policies() {
 			if p.r != nil && src[p.path] == "" {
 				cal = append(cal, p.r)
 				src[p.path] = n.Name
-				b.c.Nodes[i].Has[facts.HasCalicoPolicies] = true
+				b.markHas(n, facts.HasCalicoPolicies)
 			}
 		}
 		if ns == nil && n.Namespaces != nil {
 			ns = n.Namespaces
-			b.c.Nodes[i].Has[facts.HasNamespaces] = true
+			b.markHas(n, facts.HasNamespaces)
 		}
 		if pods == nil && n.Pods != nil {
 			pods = n.Pods
@@ -523,4 +524,15 @@ func (b *builder) node(name string) *load.Node {
 		}
 	}
 	return nil
+}
+
+// markHas records that src holds what key names: on its node, or on every
+// node when src is the cluster/ folder of collect cluster (it holds the
+// cluster's objects for all of them).
+func (b *builder) markHas(src *load.Node, key string) {
+	for i, n := range b.nodes {
+		if n == src || src.ClusterScope() {
+			b.c.Nodes[i].Has[key] = true
+		}
+	}
 }
