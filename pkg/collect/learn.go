@@ -14,6 +14,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/iproute"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/ipvsadm"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/nft"
 )
 
 // topology is what the collector learns about the node to pick interfaces and
@@ -199,6 +200,12 @@ func (c *collector) learn() {
 		}
 	}
 	if !t.DNSService.IsValid() {
+		if b, ok := c.files.get(bundle.NFTRulesetPath); ok {
+			t.DNSService = nftDNSService(b)
+			t.DNSSource = "kube-proxy nftables service-ips"
+		}
+	}
+	if !t.DNSService.IsValid() {
 		t.DNSService, t.DNSSource = defaultDNSServiceIP, "kubeadm default"
 	}
 	dns := map[netip.Addr]bool{}
@@ -237,6 +244,22 @@ func (c *collector) learn() {
 	}
 	c.progress.say("uplinks %s; tunnels %s; DNS service %s (%s); CoreDNS %s; %d peer node(s)",
 		orNone(t.Uplinks), orNone(t.Tunnels), t.DNSService, t.DNSSource, orNone(addrStrings(t.CoreDNS)), len(t.Peers))
+}
+
+// nftDNSService is the UDP port 53 address of kube-proxy's nftables
+// service-ips map that goes to a kube-system Service (kube-dns, or a
+// distribution's own name such as rke2-coredns-rke2-coredns), else none.
+func nftDNSService(ruleset []byte) netip.Addr {
+	r, _ := nft.Parse(ruleset)
+	if r == nil {
+		return netip.Addr{}
+	}
+	for _, s := range r.ServiceIPs() {
+		if s.Proto == "udp" && s.Port == 53 && strings.Contains(s.Chain, "-kube-system/") {
+			return s.Addr
+		}
+	}
+	return netip.Addr{}
 }
 
 // canReach reads the targets of "can-reach=DEST" (an address; a host name is
