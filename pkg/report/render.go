@@ -18,11 +18,17 @@ type TextOptions struct {
 	Color bool // ANSI colours (only on a terminal)
 }
 
-// JSON writes the report contract.
+// maxEvidence is how many evidence lines a group shows in text and Markdown;
+// the JSON has them all.
+const maxEvidence = 8
+
+// JSON writes the report contract, with the findings also grouped.
 func JSON(w io.Writer, r *Report) error {
+	out := *r
+	out.FindingGroups = Groups(r.Findings, len(r.Nodes), r.RootCause)
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(&out)
 }
 
 type palette struct{ red, yellow, green, dim, bold, reset string }
@@ -56,74 +62,168 @@ func (p palette) severity(s string) string {
 	return p.dim + "info" + p.reset
 }
 
-// Text writes the report for a terminal: the verdict first, then the runbook's
-// stages, the findings with evidence and fix, and what could not be checked.
+// layout is what every format shows, in the order it shows it.
+type layout struct {
+	root                             *Group
+	consequences, others, notChecked []Group
+	names                            []string
+}
+
+func arrange(r *Report) layout {
+	l := layout{}
+	for _, n := range r.Nodes {
+		l.names = append(l.names, n.Name)
+	}
+	gs := Groups(r.Findings, len(r.Nodes), r.RootCause)
+	for i := range gs {
+		g := gs[i]
+		switch {
+		case g.RootCause && l.root == nil:
+			l.root = &gs[i]
+		case g.Insufficient || g.Severity == findings.SeverityInfo:
+			l.notChecked = append(l.notChecked, g)
+		case r.RootCause != nil && g.ConsequenceOf == r.RootCause.Rule && g.ConsequenceOfNode == r.RootCause.Node:
+			l.consequences = append(l.consequences, g)
+		default:
+			l.others = append(l.others, g)
+		}
+	}
+	return l
+}
+
+func filterLine(f *Filter) string {
+	if f == nil {
+		return ""
+	}
+	var parts []string
+	if len(f.Nodes) > 0 {
+		parts = append(parts, "node "+strings.Join(f.Nodes, ", "))
+	}
+	if len(f.Rules) > 0 {
+		parts = append(parts, "rule "+strings.Join(f.Rules, ", "))
+	}
+	if f.MinSeverity != "" {
+		parts = append(parts, "severity "+f.MinSeverity+" and above")
+	}
+	return "findings listed: " + strings.Join(parts, "; ") + " (the root cause and stages are for all input)"
+}
+
+// Text writes the report for a terminal: the root cause and its evidence
+// first, then the runbook's stages, the consequences of the root cause, the
+// other problems, what could not be checked and the data quality. Every
+// string from the bundles is escaped (see escapeText).
 func Text(w io.Writer, r *Report, o TextOptions) error {
 	p := colours(o.Color)
+	e := escapeText
 	b := &strings.Builder{}
-	names := make([]string, 0, len(r.Nodes))
-	for _, n := range r.Nodes {
-		names = append(names, n.Name)
+	l := arrange(r)
+	fmt.Fprintf(b, "%spodnetdiag%s: %d node(s): %s\n", p.bold, p.reset, len(r.Nodes), e(strings.Join(l.names, ", ")))
+	fmt.Fprintf(b, "cluster DNS %s (%s), pod CIDRs %s%s, encapsulation %s%s\n",
+		e(r.Cluster.DNSServiceIP), e(dnsSource(r.Facts)), e(orNone(r.Cluster.PodCIDRs)), e(from(r.Cluster.PodCIDRsSource)),
+		e(r.Cluster.Encapsulation), e(from(r.Cluster.EncapsulationSource)))
+	if fl := filterLine(r.Filter); fl != "" {
+		fmt.Fprintf(b, "%s\n", e(fl))
 	}
-	fmt.Fprintf(b, "%spodnetdiag%s: %d node(s): %s\n", p.bold, p.reset, len(r.Nodes), strings.Join(names, ", "))
-	fmt.Fprintf(b, "cluster DNS %s (%s), pod CIDRs %s%s, encapsulation %s%s\n\n",
-		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), from(r.Cluster.PodCIDRsSource),
-		r.Cluster.Encapsulation, from(r.Cluster.EncapsulationSource))
+	b.WriteString("\n")
 
-	if r.RootCause != nil {
-		fmt.Fprintf(b, "%sRoot cause%s: %s%s%s\n  %s\n\n", p.bold, p.reset, p.red, r.RootCause.Rule, p.reset, r.RootCause.Explanation)
-	} else {
-		fmt.Fprintf(b, "%sNo fault found%s in the checks that could be made.\n\n", p.bold, p.reset)
+	switch {
+	case r.RootCause != nil:
+		rc := r.RootCause
+		fmt.Fprintf(b, "%sRoot cause%s: %s%s%s", p.bold, p.reset, p.red, e(rc.Rule), p.reset)
+		if rc.Severity != "" {
+			fmt.Fprintf(b, " [%s, %s]", p.severity(rc.Severity), e(rc.Stage))
+		}
+		b.WriteString("\n")
+		fmt.Fprintf(b, "  %s\n", e(rc.Explanation))
+		if g := l.root; g != nil {
+			if len(g.Nodes) > 1 {
+				fmt.Fprintf(b, "  The same on %s.\n", e(g.Where()))
+			}
+			textEvidence(b, p, g.Evidence, "  ")
+			textFix(b, g.Remediation, "  ")
+		} else if len(rc.Evidence) > 0 {
+			textEvidence(b, p, rc.Evidence, "  ")
+		}
+	default:
+		fmt.Fprintf(b, "%sNo fault found%s in the checks that could be made.\n", p.bold, p.reset)
+		if len(l.notChecked) > 0 {
+			fmt.Fprintf(b, "  %d check(s) could not be made; see \"Not checked\" below.\n", countNotChecked(l.notChecked))
+		}
 	}
 
-	fmt.Fprintf(b, "%sRunbook stages%s\n", p.bold, p.reset)
+	fmt.Fprintf(b, "\n%sRunbook stages%s\n", p.bold, p.reset)
 	for _, s := range r.Stages {
-		fmt.Fprintf(b, "  %s  %-16s %s\n", p.status(s.Status), s.Stage, s.Summary)
+		fmt.Fprintf(b, "  %s  %-16s %s\n", p.status(s.Status), s.Stage, e(s.Summary))
 	}
 
-	var act, info []findings.Finding
-	for _, f := range r.Findings {
-		if f.Insufficient || f.Severity == findings.SeverityInfo {
-			info = append(info, f)
-		} else {
-			act = append(act, f)
+	textGroups := func(title string, gs []Group) {
+		if len(gs) == 0 {
+			return
+		}
+		fmt.Fprintf(b, "\n%s%s%s\n", p.bold, title, p.reset)
+		for _, g := range gs {
+			fmt.Fprintf(b, "\n  %s %s%s%s on %s", p.severity(g.Severity), p.bold, e(g.Rule), p.reset, e(g.Where()))
+			if g.Peer != "" {
+				fmt.Fprintf(b, " (peer %s)", e(g.Peer))
+			}
+			fmt.Fprintf(b, " [%s]\n", e(g.Stage))
+			if g.ConsequenceOf != "" && (r.RootCause == nil || g.ConsequenceOf != r.RootCause.Rule || g.ConsequenceOfNode != r.RootCause.Node) {
+				fmt.Fprintf(b, "    %sconsequence of %s%s\n", p.dim, e(g.ConsequenceOf), p.reset)
+			}
+			fmt.Fprintf(b, "    %s\n    %s\n", e(g.Title), e(g.Message))
+			textEvidence(b, p, g.Evidence, "    ")
+			textFix(b, g.Remediation, "    ")
 		}
 	}
-	if len(act) > 0 {
-		fmt.Fprintf(b, "\n%sFindings%s\n", p.bold, p.reset)
-		for _, f := range act {
-			fmt.Fprintf(b, "\n  %s %s%s%s on %s", p.severity(f.Severity), p.bold, f.Rule, p.reset, orCluster(f.Node))
-			if f.Peer != "" {
-				fmt.Fprintf(b, " (peer %s)", f.Peer)
-			}
-			fmt.Fprintf(b, " [%s]\n", f.Stage)
-			if f.ConsequenceOf != "" {
-				fmt.Fprintf(b, "    %sconsequence of %s%s\n", p.dim, f.ConsequenceOf, p.reset)
-			}
-			fmt.Fprintf(b, "    %s\n    %s\n", f.Title, f.Message)
-			for _, e := range f.Evidence {
-				fmt.Fprintf(b, "    %s> %s%s\n", p.dim, refString(e), p.reset)
-			}
-			if f.Remediation != "" {
-				fmt.Fprintf(b, "    fix:\n")
-				for _, line := range strings.Split(strings.TrimRight(f.Remediation, "\n"), "\n") {
-					fmt.Fprintf(b, "      %s\n", line)
-				}
-			}
-		}
+	textGroups("Consequences of the root cause", l.consequences)
+	otherTitle := "Other problems"
+	if r.RootCause == nil {
+		otherTitle = "Problems"
 	}
-	if len(info) > 0 {
+	textGroups(otherTitle, l.others)
+
+	if len(l.notChecked) > 0 {
 		fmt.Fprintf(b, "\n%sNot checked, or for information%s\n", p.bold, p.reset)
-		for _, g := range groupInfo(info) {
-			fmt.Fprintf(b, "  %s on %s: %s\n", g.rule, g.where(), g.message)
+		for _, g := range l.notChecked {
+			fmt.Fprintf(b, "  %s on %s: %s\n", e(g.Rule), e(g.Where()), e(g.Message))
 		}
 	}
-	writeDataQuality(b, r, "", "  ")
+	writeDataQuality(b, r, "", "  ", e)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
-func writeDataQuality(b *strings.Builder, r *Report, heading, indent string) {
+func countNotChecked(gs []Group) int {
+	n := 0
+	for _, g := range gs {
+		if g.Insufficient || g.Rule == findings.RuleError {
+			n++
+		}
+	}
+	return n
+}
+
+func textEvidence(b *strings.Builder, p palette, ev []facts.Ref, indent string) {
+	for i, x := range ev {
+		if i == maxEvidence {
+			fmt.Fprintf(b, "%s%s> ... and %d more (-o json lists them all)%s\n", indent, p.dim, len(ev)-maxEvidence, p.reset)
+			break
+		}
+		fmt.Fprintf(b, "%s%s> %s%s\n", indent, p.dim, escapeText(refString(x)), p.reset)
+	}
+}
+
+func textFix(b *strings.Builder, remediation, indent string) {
+	if remediation == "" {
+		return
+	}
+	fmt.Fprintf(b, "%sfix:\n", indent)
+	for _, line := range escapeLines(remediation) {
+		fmt.Fprintf(b, "%s  %s\n", indent, line)
+	}
+}
+
+func writeDataQuality(b *strings.Builder, r *Report, heading, indent string, esc func(string) string) {
 	if heading == "" {
 		heading = "\nData quality\n"
 	}
@@ -133,7 +233,7 @@ func writeDataQuality(b *strings.Builder, r *Report, heading, indent string) {
 		return
 	}
 	for _, w := range r.Warnings {
-		fmt.Fprintf(b, "%s%s\n", indent, w)
+		fmt.Fprintf(b, "%s%s\n", indent, esc(w))
 	}
 	const max = 50
 	for i, d := range r.Diagnostics {
@@ -141,7 +241,7 @@ func writeDataQuality(b *strings.Builder, r *Report, heading, indent string) {
 			fmt.Fprintf(b, "%s... and %d more (analyze inspect lists them all)\n", indent, len(r.Diagnostics)-max)
 			break
 		}
-		fmt.Fprintf(b, "%s%s\n", indent, d)
+		fmt.Fprintf(b, "%s%s\n", indent, esc(d.String()))
 	}
 }
 
@@ -184,99 +284,106 @@ func refString(e facts.Ref) string {
 	return loc
 }
 
-// Markdown writes the report for pasting into a ticket.
+// Markdown writes the report for pasting into a ticket, in the text report's
+// order. Data is escaped for Markdown: running text backslash-escapes its
+// syntax, code spans and fences are sized so no backtick in the data closes
+// them, and control characters are shown as escapes.
 func Markdown(w io.Writer, r *Report) error {
 	b := &strings.Builder{}
+	l := arrange(r)
 	b.WriteString("## podnetdiag report\n\n")
 	fmt.Fprintf(b, "- Nodes: %d (", len(r.Nodes))
-	for i, n := range r.Nodes {
+	for i, n := range l.names {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(b, "`%s`", n.Name)
+		b.WriteString(mdCode(n))
 	}
 	b.WriteString(")\n")
-	fmt.Fprintf(b, "- Cluster DNS: `%s` (%s)\n- Pod CIDRs: %s%s\n- Encapsulation: %s%s\n\n",
-		r.Cluster.DNSServiceIP, dnsSource(r.Facts), orNone(r.Cluster.PodCIDRs), from(r.Cluster.PodCIDRsSource),
-		r.Cluster.Encapsulation, from(r.Cluster.EncapsulationSource))
-	if r.RootCause != nil {
-		fmt.Fprintf(b, "### Root cause: `%s`\n\n%s\n\n", r.RootCause.Rule, r.RootCause.Explanation)
-	} else {
-		b.WriteString("### No fault found\n\nNo check that could be made failed.\n\n")
+	fmt.Fprintf(b, "- Cluster DNS: %s (%s)\n- Pod CIDRs: %s%s\n- Encapsulation: %s%s\n",
+		mdCode(r.Cluster.DNSServiceIP), mdText(dnsSource(r.Facts)), mdText(orNone(r.Cluster.PodCIDRs)), mdText(from(r.Cluster.PodCIDRsSource)),
+		mdText(r.Cluster.Encapsulation), mdText(from(r.Cluster.EncapsulationSource)))
+	if fl := filterLine(r.Filter); fl != "" {
+		fmt.Fprintf(b, "- %s\n", mdText(fl))
 	}
+	b.WriteString("\n")
+
+	mdGroupBody := func(g Group) {
+		if len(g.Evidence) > 0 {
+			var lines []string
+			for i, x := range g.Evidence {
+				if i == maxEvidence {
+					lines = append(lines, fmt.Sprintf("... and %d more (-o json lists them all)", len(g.Evidence)-maxEvidence))
+					break
+				}
+				lines = append(lines, escapeText(refString(x)))
+			}
+			b.WriteString("\n")
+			mdFence(b, lines)
+		}
+		if g.Remediation != "" {
+			b.WriteString("\n**Fix:**\n\n")
+			mdFence(b, escapeLines(g.Remediation))
+		}
+	}
+
+	if rc := r.RootCause; rc != nil {
+		fmt.Fprintf(b, "### Root cause: %s", mdCode(rc.Rule))
+		if rc.Severity != "" {
+			fmt.Fprintf(b, " (%s, %s)", strings.ToUpper(rc.Severity), mdText(rc.Stage))
+		}
+		fmt.Fprintf(b, "\n\n%s\n", mdText(rc.Explanation))
+		if g := l.root; g != nil {
+			if len(g.Nodes) > 1 {
+				fmt.Fprintf(b, "\nThe same on %s.\n", mdText(g.Where()))
+			}
+			mdGroupBody(*g)
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString("### No fault found\n\nNo check that could be made failed.")
+		if len(l.notChecked) > 0 {
+			fmt.Fprintf(b, " %d check(s) could not be made; see \"Not checked\" below.", countNotChecked(l.notChecked))
+		}
+		b.WriteString("\n\n")
+	}
+
 	b.WriteString("### Runbook stages\n\n| stage | status | summary |\n|---|---|---|\n")
 	for _, s := range r.Stages {
-		fmt.Fprintf(b, "| %s | %s | %s |\n", s.Stage, s.Status, strings.ReplaceAll(s.Summary, "|", "\\|"))
+		fmt.Fprintf(b, "| %s | %s | %s |\n", mdText(s.Stage), mdText(s.Status), mdText(s.Summary))
 	}
-	var act, info []findings.Finding
-	for _, f := range r.Findings {
-		if f.Insufficient || f.Severity == findings.SeverityInfo {
-			info = append(info, f)
-		} else {
-			act = append(act, f)
+
+	mdGroups := func(title string, gs []Group) {
+		if len(gs) == 0 {
+			return
 		}
-	}
-	if len(act) > 0 {
-		b.WriteString("\n### Findings\n")
-		for _, f := range act {
-			fmt.Fprintf(b, "\n#### %s `%s` on `%s`", strings.ToUpper(f.Severity), f.Rule, orCluster(f.Node))
-			if f.Peer != "" {
-				fmt.Fprintf(b, " (peer `%s`)", f.Peer)
+		fmt.Fprintf(b, "\n### %s\n", title)
+		for _, g := range gs {
+			fmt.Fprintf(b, "\n#### %s %s on %s", strings.ToUpper(g.Severity), mdCode(g.Rule), mdText(g.Where()))
+			if g.Peer != "" {
+				fmt.Fprintf(b, " (peer %s)", mdCode(g.Peer))
 			}
 			b.WriteString("\n\n")
-			if f.ConsequenceOf != "" {
-				fmt.Fprintf(b, "_Consequence of `%s`._\n\n", f.ConsequenceOf)
+			if g.ConsequenceOf != "" && (r.RootCause == nil || g.ConsequenceOf != r.RootCause.Rule || g.ConsequenceOfNode != r.RootCause.Node) {
+				fmt.Fprintf(b, "_Consequence of %s._\n\n", mdCode(g.ConsequenceOf))
 			}
-			fmt.Fprintf(b, "%s: %s\n", f.Title, f.Message)
-			if len(f.Evidence) > 0 {
-				b.WriteString("\n```\n")
-				for _, e := range f.Evidence {
-					b.WriteString(refString(e) + "\n")
-				}
-				b.WriteString("```\n")
-			}
-			if f.Remediation != "" {
-				fmt.Fprintf(b, "\n**Fix:**\n\n```\n%s\n```\n", strings.TrimRight(f.Remediation, "\n"))
-			}
+			fmt.Fprintf(b, "%s: %s\n", mdText(g.Title), mdText(g.Message))
+			mdGroupBody(g)
 		}
 	}
-	if len(info) > 0 {
+	mdGroups("Consequences of the root cause", l.consequences)
+	otherTitle := "Other problems"
+	if r.RootCause == nil {
+		otherTitle = "Problems"
+	}
+	mdGroups(otherTitle, l.others)
+	if len(l.notChecked) > 0 {
 		b.WriteString("\n### Not checked, or for information\n\n")
-		for _, g := range groupInfo(info) {
-			fmt.Fprintf(b, "- `%s` on %s: %s\n", g.rule, g.where(), g.message)
+		for _, g := range l.notChecked {
+			fmt.Fprintf(b, "- %s on %s: %s\n", mdCode(g.Rule), mdText(g.Where()), mdText(g.Message))
 		}
 	}
-	writeDataQuality(b, r, "\n### Data quality\n\n", "- ")
+	writeDataQuality(b, r, "\n### Data quality\n\n", "- ", mdText)
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// infoGroup is one message of one rule and the nodes it was said for: a check
-// that lacked captures on every node is one line, not one per node.
-type infoGroup struct {
-	rule, message string
-	nodes         []string
-}
-
-func (g infoGroup) where() string {
-	if len(g.nodes) == 1 {
-		return orCluster(g.nodes[0])
-	}
-	return strings.Join(g.nodes, ", ")
-}
-
-func groupInfo(fs []findings.Finding) []infoGroup {
-	var out []infoGroup
-	index := map[[2]string]int{}
-	for _, f := range fs {
-		k := [2]string{f.Rule, f.Message}
-		i, ok := index[k]
-		if !ok {
-			i = len(out)
-			index[k] = i
-			out = append(out, infoGroup{rule: f.Rule, message: f.Message})
-		}
-		out[i].nodes = append(out[i].nodes, orCluster(f.Node))
-	}
-	return out
 }

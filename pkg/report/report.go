@@ -6,6 +6,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,12 +29,16 @@ const (
 
 // Report is the analysis of one set of bundles.
 type Report struct {
-	Schema    string             `json:"schema"`
-	Cluster   Cluster            `json:"cluster"`
-	Nodes     []Node             `json:"nodes"`
-	Stages    []Stage            `json:"stages"`
-	Findings  []findings.Finding `json:"findings"`
-	RootCause *RootCause         `json:"rootCause"`
+	// The order of the keys is the order a reader needs: the verdict first.
+	Schema    string     `json:"schema"`
+	RootCause *RootCause `json:"rootCause"`
+	Stages    []Stage    `json:"stages"`
+	// FindingGroups lists each problem once with the nodes it shows on; the
+	// JSON renderer fills it from Findings (after any Filter).
+	FindingGroups []Group            `json:"findingGroups"`
+	Findings      []findings.Finding `json:"findings"`
+	Cluster       Cluster            `json:"cluster"`
+	Nodes         []Node             `json:"nodes"`
 
 	// Beyond the contract's keys (added, none removed): what the other
 	// formats show, so that a machine reading the JSON knows as much.
@@ -41,6 +46,8 @@ type Report struct {
 	AnalyzedAt  string        `json:"analyzedAt,omitempty"`
 	Inputs      []Source      `json:"inputs"`
 	DataQuality DataQuality   `json:"dataQuality"`
+	// Filter is set when the findings listed are a selection.
+	Filter *Filter `json:"filter,omitempty"`
 
 	// Data quality, for the renderers (the JSON carries them in DataQuality).
 	Diagnostics []diag.Diagnostic `json:"-"`
@@ -87,6 +94,16 @@ type Stage struct {
 	Stage   string `json:"stage"`
 	Status  string `json:"status"`
 	Summary string `json:"summary"`
+	// NotChecked says, per rule that could not judge, where and why: a check
+	// without data did not pass.
+	NotChecked []NotChecked `json:"notChecked,omitempty"`
+}
+
+// NotChecked is one reason a rule could not judge, and the nodes it applies to.
+type NotChecked struct {
+	Rule   string   `json:"rule"`
+	Nodes  []string `json:"nodes"`
+	Reason string   `json:"reason"`
 }
 
 // RootCause names the finding that explains the symptom.
@@ -94,6 +111,10 @@ type RootCause struct {
 	Rule        string `json:"rule"`
 	Node        string `json:"node"`
 	Explanation string `json:"explanation"`
+	// Added to the contract's keys: the root finding's grading and evidence.
+	Severity string      `json:"severity,omitempty"`
+	Stage    string      `json:"stage,omitempty"`
+	Evidence []facts.Ref `json:"evidence,omitempty"`
 }
 
 // RuleInfo is what the report needs to know of each rule that ran.
@@ -155,6 +176,12 @@ func Build(in Input) *Report {
 	}
 	r.RootCause = rootCause(r.Findings, explains)
 	findings.Sort(r.Findings)
+	for _, f := range r.Findings {
+		if isRoot(f, r.RootCause) {
+			r.RootCause.Severity, r.RootCause.Stage, r.RootCause.Evidence = f.Severity, f.Stage, f.Evidence
+			break
+		}
+	}
 	r.Stages = stages(r.Findings, in.Rules)
 	return r
 }
@@ -241,13 +268,16 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 		}
 		sort.Strings(ids)
 		failed, warned, insufficient := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		var notChecked []NotChecked
 		for _, f := range fs {
 			if f.Stage != st {
 				continue
 			}
 			switch {
 			case f.Insufficient || f.Rule == findings.RuleError:
-				insufficient[f.Rule] = true
+				// A rule that failed to evaluate did not pass either.
+				insufficient[ruleOfError(f)] = true
+				notChecked = addNotChecked(notChecked, f)
 			case f.Severity == findings.SeverityCritical:
 				failed[f.Rule] = true
 			case f.Severity == findings.SeverityWarning:
@@ -264,7 +294,7 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 				passed = append(passed, id)
 			}
 		}
-		s := Stage{Stage: st}
+		s := Stage{Stage: st, NotChecked: notChecked}
 		var parts []string
 		switch {
 		case len(failed) > 0:
@@ -295,6 +325,34 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 		out = append(out, s)
 	}
 	return out
+}
+
+func addNotChecked(nc []NotChecked, f findings.Finding) []NotChecked {
+	reason := strings.TrimPrefix(f.Message, "insufficient data: ")
+	rule := ruleOfError(f)
+	for i := range nc {
+		if nc[i].Rule == rule && nc[i].Reason == reason {
+			if !slices.Contains(nc[i].Nodes, f.Node) {
+				nc[i].Nodes = append(nc[i].Nodes, f.Node)
+			}
+			return nc
+		}
+	}
+	return append(nc, NotChecked{Rule: rule, Nodes: []string{f.Node}, Reason: reason})
+}
+
+// ruleOfError names the rule a rule-error finding is about ("rule X failed
+// ..."), or rule-error itself.
+func ruleOfError(f findings.Finding) string {
+	if f.Rule != findings.RuleError {
+		return f.Rule
+	}
+	if rest, ok := strings.CutPrefix(f.Message, "rule "); ok {
+		if id, _, ok := strings.Cut(rest, " "); ok {
+			return id
+		}
+	}
+	return f.Rule
 }
 
 func keys(m map[string]bool) []string {

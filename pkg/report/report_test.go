@@ -1,8 +1,12 @@
 package report
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/podnetdiag/podnetdiag/pkg/diag"
 
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/findings"
@@ -116,5 +120,71 @@ func TestRenderersShowEvidenceAndFix(t *testing.T) {
 		if strings.Contains(out, "\x1b[") {
 			t.Errorf("%s has colour codes without a terminal", name)
 		}
+	}
+}
+
+// TestTerminalEscapes: every string a bundle can put into a report (node and
+// file names, evidence, messages, warnings, diagnostics) reaches a terminal
+// and Markdown with its control characters escaped; our own colours stay.
+func TestTerminalEscapes(t *testing.T) {
+	evil := "w\x1b]2;x\x07\x1b[2K\rok\u202e\u0085\xff`"
+	fs := []findings.Finding{{
+		Rule: "route-pod-block-missing", Stage: "route", Severity: "critical", Node: "n" + evil, Peer: "p" + evil,
+		Title: "t", Message: "m" + evil, Remediation: "ip route | grep " + evil + "\nline two",
+		Evidence: []facts.Ref{{Node: "n" + evil, File: "net/" + evil + ".txt", Line: 3, Text: "```\n" + evil}},
+	}}
+	r := Build(Input{
+		Facts:       &facts.Cluster{Nodes: []facts.Node{{Name: "n" + evil}}, DNSServiceIP: "10.9.0.10" + evil},
+		Findings:    fs,
+		Rules:       []RuleInfo{{ID: "route-pod-block-missing", Stage: "route"}},
+		Diagnostics: []diag.Diagnostic{{Severity: diag.Warning, File: "n:" + evil, Line: 2, Msg: evil}},
+		Warnings:    []string{"bundle " + evil},
+	})
+	for _, tc := range []struct {
+		name   string
+		render func(*strings.Builder) error
+		colour bool
+	}{
+		{"text", func(b *strings.Builder) error { return Text(b, r, TextOptions{}) }, false},
+		{"text with colours", func(b *strings.Builder) error { return Text(b, r, TextOptions{Color: true}) }, true},
+		{"markdown", func(b *strings.Builder) error { return Markdown(b, r) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := tc.render(&b); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if tc.colour {
+				// Our SGR sequences are the only escapes left.
+				for _, sgr := range []string{"\x1b[31m", "\x1b[33m", "\x1b[32m", "\x1b[2m", "\x1b[1m", "\x1b[0m"} {
+					out = strings.ReplaceAll(out, sgr, "")
+				}
+			}
+			if !utf8.ValidString(out) {
+				t.Errorf("output is not valid UTF-8")
+			}
+			for _, r := range out {
+				if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x202e) {
+					t.Fatalf("raw %U in output:\n%s", r, out)
+				}
+			}
+			if !strings.Contains(out, `\x1b]2;x\x07\x1b[2K\rok\u202e\u0085\xff`) {
+				t.Errorf("hostile text not shown escaped:\n%s", out)
+			}
+		})
+	}
+	var b strings.Builder
+	if err := JSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var back struct {
+		Findings []findings.Finding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(b.String()), &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Findings[0].Evidence[0].Text; got != strings.ToValidUTF8("```\n"+evil, "\ufffd") {
+		t.Errorf("JSON evidence %q, want the text exactly", got)
 	}
 }

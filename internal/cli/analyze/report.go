@@ -22,10 +22,13 @@ import (
 
 type reportOptions struct {
 	*globalOptions
-	output string
-	failOn string
-	color  string
-	isTerm func(io.Writer) bool
+	output      string
+	failOn      string
+	color       string
+	nodes       []string
+	rules       []string
+	minSeverity string
+	isTerm      func(io.Writer) bool
 }
 
 var colorModes = []string{"auto", "always", "never"}
@@ -34,6 +37,9 @@ func (o *reportOptions) addFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVarP(&o.output, "output", "o", "text", "output format. One of: "+strings.Join(report.Formats, "|"))
 	cmd.Flags().StringVar(&o.failOn, "fail-on", "", "exit 1 when a finding at or above this severity is found. One of: critical|warning")
 	cmd.Flags().StringVar(&o.color, "color", "auto", "colour the text report. One of: "+strings.Join(colorModes, "|"))
+	cmd.Flags().StringSliceVar(&o.nodes, "node", nil, "list only the findings on (or with a peer among) these nodes; repeatable or comma-separated")
+	cmd.Flags().StringSliceVar(&o.rules, "rule", nil, "list only the findings of these rule ids; repeatable or comma-separated")
+	cmd.Flags().StringVar(&o.minSeverity, "min-severity", "", "list only the findings at or above this severity. One of: critical|warning|info")
 }
 
 func (g *globalOptions) analysisOptions() analysis.Options {
@@ -50,9 +56,21 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	if !slices.Contains(colorModes, o.color) {
 		return inputError(fmt.Errorf("--color %q: allowed: %s", o.color, strings.Join(colorModes, "|")))
 	}
+	if o.minSeverity != "" && !findings.ValidSeverity(o.minSeverity) {
+		return inputError(fmt.Errorf("--min-severity %q: allowed: critical|warning|info", o.minSeverity))
+	}
 	eng, err := analysis.Engine(o.analysisOptions())
 	if err != nil {
 		return inputError(err)
+	}
+	var ids []string
+	for _, r := range eng.Rules() {
+		ids = append(ids, r.ID)
+	}
+	for _, id := range o.rules {
+		if !slices.Contains(ids, id) && id != findings.RuleError {
+			return inputError(fmt.Errorf("--rule %q: no such rule; allowed: %s", id, strings.Join(ids, ", ")))
+		}
 	}
 	r, err := analysis.Run(eng, args, o.analysisOptions())
 	if err != nil {
@@ -62,6 +80,18 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	tool.GoVersion = "" // the toolchain is not the analyzer's version
 	r.Tool = &tool
 	r.AnalyzedAt = analysisTime().Format(time.RFC3339)
+	var names []string
+	for _, n := range r.Nodes {
+		names = append(names, n.Name)
+	}
+	for _, n := range o.nodes {
+		if !slices.Contains(names, n) {
+			return inputError(fmt.Errorf("--node %q: no such node in the bundles; allowed: %s", n, strings.Join(names, ", ")))
+		}
+	}
+	// The gate below judges everything; the filter only narrows what is listed.
+	full := r
+	r = report.Filter{Nodes: o.nodes, Rules: o.rules, MinSeverity: o.minSeverity}.Apply(r)
 	switch o.output {
 	case "json":
 		err = report.JSON(w, r)
@@ -75,14 +105,14 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	}
 	if o.failOn != "" {
 		min := findings.SeverityRank(o.failOn)
-		for _, f := range r.Findings {
+		for _, f := range full.Findings {
 			if !f.Insufficient && f.Rule != findings.RuleError && findings.SeverityRank(f.Severity) >= min {
 				return &exitError{code: ExitFindings, err: errors.New("findings at or above " + o.failOn)}
 			}
 		}
 		// A gate that saw nothing must not pass: the report is written, the
 		// exit says the input could not be judged.
-		if why := unjudged(r); why != "" {
+		if why := unjudged(full); why != "" {
 			return inputError(fmt.Errorf("--fail-on %s cannot pass: %s", o.failOn, why))
 		}
 	}

@@ -305,3 +305,181 @@ func TestNoAllClearOnNothing(t *testing.T) {
 		})
 	}
 }
+
+// dropUDPDNS removes the UDP DNS virtual service from every node's IPVS
+// table: the same fault, one cause, on all nodes.
+func dropUDPDNS(a *txtar.Archive) {
+	for i, f := range a.Files {
+		if !strings.HasSuffix(f.Name, "/ipvs/ipvsadm-Ln.txt") {
+			continue
+		}
+		var keep []string
+		skip := false
+		for _, l := range strings.Split(string(f.Data), "\n") {
+			if strings.HasPrefix(l, "UDP  10.100.0.10:53 ") {
+				skip = true
+				continue
+			}
+			if skip && strings.HasPrefix(l, "  ->") {
+				continue
+			}
+			skip = false
+			keep = append(keep, l)
+		}
+		a.Files[i].Data = []byte(strings.Join(keep, "\n"))
+	}
+}
+
+// TestRootCauseFirst (issue 8 item 5): every format leads with the root cause
+// and its evidence, then the stages, then the other findings grouped; one
+// fault on many nodes is shown once with its nodes; --node, --rule and
+// --min-severity narrow the list but not the verdict.
+func TestRootCauseFirst(t *testing.T) {
+	a := reshaped(t)
+	dropUDPDNS(a)
+	p := writeArchive(t, a)
+	// The DNS Service IP is given: with its UDP service gone from every
+	// table, nothing in these bundles names it for sure.
+	run := func(args ...string) (int, string, string) {
+		return run(append([]string{"--dns-service-ip", "10.100.0.10"}, args...)...)
+	}
+	jsonReport := func(t *testing.T, args ...string) (int, map[string]any, string) {
+		return jsonReport(t, append([]string{"--dns-service-ip", "10.100.0.10"}, args...)...)
+	}
+
+	code, text, errOut := run("--color", "never", p)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	inOrder := func(format, out string, marks ...string) {
+		t.Helper()
+		last := -1
+		for _, m := range marks {
+			i := strings.Index(out, m)
+			if i < 0 {
+				t.Errorf("%s: %q missing:\n%s", format, m, out)
+				return
+			}
+			if i < last {
+				t.Errorf("%s: %q comes before what precedes it in %q", format, m, marks)
+			}
+			last = i
+		}
+	}
+	inOrder("text", text, "Root cause: ipvs-dns-vip-missing", "The same on all 3 nodes", "> ", "fix:", "Runbook stages", "Not checked", "Data quality")
+	if n := strings.Count(text, "no IPVS virtual service for UDP 10.100.0.10:53"); n != 1 {
+		t.Errorf("text: the one fault on three nodes is shown %d times, want once:\n%s", n, text)
+	}
+
+	_, md, _ := run("-o", "markdown", p)
+	inOrder("markdown", md, "### Root cause: `ipvs-dns-vip-missing`", "The same on all 3 nodes", "```", "### Runbook stages", "### Not checked", "### Data quality")
+
+	_, raw, _ := run("-o", "json", p)
+	inOrder("json", raw, "\n  \"rootCause\": {", "\n    \"evidence\"", "\n  \"stages\"", "\n  \"findingGroups\"", "\n  \"findings\"", "\n  \"cluster\"", "\n  \"nodes\"")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(raw), &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"schema", "cluster", "nodes", "stages", "findings", "rootCause"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("JSON lacks the contract's key %q", k)
+		}
+	}
+	found := false
+	for _, g := range m["findingGroups"].([]any) {
+		g := g.(map[string]any)
+		if g["rule"] == "ipvs-dns-vip-missing" && g["severity"] == "critical" && strings.Contains(g["message"].(string), "UDP") {
+			found = true
+			if len(g["nodes"].([]any)) != 3 || g["of"] != float64(3) || g["rootCause"] != true {
+				t.Errorf("group %v: want the root cause on 3 of 3 nodes", g)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no group for the UDP DNS fault: %v", m["findingGroups"])
+	}
+
+	// Filters narrow the list; the verdict and the gate see everything.
+	for _, tc := range []struct {
+		name string
+		args []string
+		keep func(f map[string]any) bool
+	}{
+		{"--node", []string{"--node", "gpu-node-b"}, func(f map[string]any) bool { return f["node"] == "gpu-node-b" || f["peer"] == "gpu-node-b" }},
+		{"--rule", []string{"--rule", "link-tunnel-one-way,dns-queries-unanswered"}, func(f map[string]any) bool {
+			return f["rule"] == "link-tunnel-one-way" || f["rule"] == "dns-queries-unanswered"
+		}},
+		{"--min-severity", []string{"--min-severity", "warning"}, func(f map[string]any) bool { return f["severity"] != "info" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, fm, errOut := jsonReport(t, append(tc.args, p)...)
+			if code != ExitOK {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			fs := findingsOf(fm)
+			if len(fs) == 0 || len(fs) >= len(findingsOf(m)) {
+				t.Errorf("%d findings listed of %d: the filter did not narrow", len(fs), len(findingsOf(m)))
+			}
+			for _, f := range fs {
+				if !tc.keep(f) {
+					t.Errorf("filter %v let through %v", tc.args, f)
+				}
+			}
+			if rc, _ := fm["rootCause"].(map[string]any); rc == nil || rc["rule"] != "ipvs-dns-vip-missing" {
+				t.Errorf("the filter changed the root cause: %v", fm["rootCause"])
+			}
+		})
+	}
+	if code, _, _ := run("--rule", "link-tunnel-one-way", "--fail-on", "critical", p); code != ExitFindings {
+		t.Errorf("a filter hid the critical from --fail-on: exit %d", code)
+	}
+	for _, bad := range [][]string{{"--node", "gpu-node-z"}, {"--rule", "no-such-rule"}, {"--min-severity", "major"}} {
+		if code, _, errOut := run(append(bad, p)...); code != ExitInput || !strings.Contains(errOut, "allowed") {
+			t.Errorf("%v: exit %d (%s), want %d listing what is allowed", bad, code, errOut, ExitInput)
+		}
+	}
+}
+
+// TestTerminalEscapes (issue 11 item 3): bundle content that holds terminal
+// control sequences reaches the text and Markdown reports escaped, and the
+// JSON exactly.
+func TestTerminalEscapes(t *testing.T) {
+	const hostile = "\x1b]0;owned\x07\x1b[2J\x1b[1A\r CRITICAL none \u202etxt.exe\u009b31m ``` </pre>"
+	a := reshaped(t)
+	for i, f := range a.Files {
+		if f.Name == "gpu-node-b/host/sysctl.txt" {
+			a.Files[i].Data = []byte(strings.Replace(string(f.Data), "net.ipv4.conf.all.rp_filter = 1", "net.ipv4.conf.all.rp_filter = 2", 1))
+		}
+		if f.Name == "gpu-node-b/logs/calico-node.log" {
+			a.Files[i].Data = append(f.Data, []byte("2026-01-05 10:00:00.000 [FATAL][67] felix/int_dataplane.go 1035: Kernel's RPF check is set to 'loose'. "+hostile+"\n")...)
+		}
+	}
+	p := writeArchive(t, a)
+	for _, format := range []string{"text", "markdown"} {
+		code, out, errOut := run("-o", format, "--color", "never", p)
+		if code != ExitOK {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		if !strings.Contains(out, "sysctl-rp-filter-loose") || !strings.Contains(out, `\x1b]0;owned\x07\x1b[2J`) {
+			t.Fatalf("%s: the hostile log line is not shown escaped:\n%s", format, out)
+		}
+		for i, r := range out {
+			if r != '\n' && unsafeForTerminal(r) {
+				t.Errorf("%s: raw control %U at byte %d: %q", format, r, i, out[max(0, i-30):min(len(out), i+30)])
+				break
+			}
+		}
+		if format == "markdown" && strings.Contains(out, "``` </pre>") && !strings.Contains(out, "````") {
+			t.Errorf("markdown: a backtick run from the data can close the code fence")
+		}
+	}
+	_, m, _ := jsonReport(t, p)
+	raw, _ := json.Marshal(m["rootCause"])
+	if !strings.Contains(string(raw), `\u001b]0;owned\u0007\u001b[2J`) {
+		t.Errorf("JSON does not carry the line exactly: %s", raw)
+	}
+}
+
+func unsafeForTerminal(r rune) bool {
+	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || r == 0x202e || r == 0xfffd
+}
