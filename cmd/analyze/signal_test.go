@@ -16,14 +16,21 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/podnetdiag/podnetdiag/internal/cli/analyze"
 )
 
 // The test binary doubles as the analyze command: with PND_RUN_ANALYZE set it
 // runs main, so that a test can kill a real analyze process.
 func TestMain(m *testing.M) {
 	if os.Getenv("PND_RUN_ANALYZE") == "1" {
-		main()
-		return
+		code := analyze.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+		if f := os.Getenv("PND_HWM_FILE"); f != "" {
+			// Peak RSS of this process, for the hostile-input tests.
+			st, _ := os.ReadFile("/proc/self/status")
+			os.WriteFile(f, st, 0o600)
+		}
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

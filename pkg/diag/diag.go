@@ -41,6 +41,10 @@ type Diagnostic struct {
 	File     string   `json:"file,omitempty"`
 	Line     int      `json:"line,omitempty"`
 	Msg      string   `json:"message"`
+
+	// dropped > 0 marks the diagnostic standing for that many more that were
+	// not kept (see MaxPerList).
+	dropped int
 }
 
 func (d Diagnostic) String() string {
@@ -57,9 +61,66 @@ func (d Diagnostic) String() string {
 // List collects diagnostics; the zero value is ready to use.
 type List []Diagnostic
 
-// Addf appends a diagnostic for a line.
+// MaxPerList bounds the diagnostics kept of one file: a file of garbage
+// gives one per line, millions of them, and the first hundred say as much as
+// all. The rest are counted in one more diagnostic (Dropped reads the count).
+const MaxPerList = 100
+
+// Addf appends a diagnostic for a line; past MaxPerList it only counts it.
 func (l *List) Addf(sev Severity, line int, format string, args ...any) {
+	if len(*l) >= MaxPerList {
+		*l = countDropped(*l, sev, 1)
+		return
+	}
 	*l = append(*l, Diagnostic{Severity: sev, Line: line, Msg: fmt.Sprintf(format, args...)})
+}
+
+// countDropped adds n dropped diagnostics of severity sev to the counting
+// diagnostic at the end of ds, appending it if there is none.
+func countDropped(ds []Diagnostic, sev Severity, n int) []Diagnostic {
+	if len(ds) == 0 || ds[len(ds)-1].dropped == 0 {
+		ds = append(ds, Diagnostic{Severity: sev})
+	}
+	last := &ds[len(ds)-1]
+	last.dropped += n
+	last.Severity = max(last.Severity, sev)
+	last.Msg = fmt.Sprintf("%d more diagnostics of this file are not listed (only the first %d are)", last.dropped, MaxPerList)
+	return ds
+}
+
+// Cap keeps the first MaxPerList diagnostics of ds (one file's) and counts
+// the rest in one more; ds is not modified.
+func Cap(ds []Diagnostic) []Diagnostic {
+	kept := 0
+	for _, d := range ds {
+		if d.dropped == 0 {
+			kept++
+		}
+	}
+	if kept <= MaxPerList {
+		return ds
+	}
+	out := make([]Diagnostic, 0, MaxPerList+1)
+	for _, d := range ds {
+		switch {
+		case d.dropped > 0:
+			out = countDropped(out, d.Severity, d.dropped)
+		case len(out) >= MaxPerList:
+			out = countDropped(out, d.Severity, 1)
+		default:
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// Dropped is how many diagnostics of ds were counted but not kept.
+func Dropped(ds []Diagnostic) int {
+	n := 0
+	for _, d := range ds {
+		n += d.dropped
+	}
+	return n
 }
 
 // Warnf records a skipped or doubtful line, the common case in parsers.

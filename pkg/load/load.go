@@ -41,10 +41,6 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/uname"
 )
 
-// maxTextFile bounds what is read of one text file: command output of a node is
-// kilobytes to a few megabytes; anything far larger is not what it claims to be.
-const maxTextFile = 256 << 20
-
 // File is what became of one file of the bundle.
 type File struct {
 	Path    string            `json:"path"`
@@ -151,7 +147,7 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		if !b.Exists(p) {
 			return
 		}
-		data, err := b.ReadFileLimit(p, maxTextFile)
+		data, err := b.ReadFileLimit(p, LimitFor(p))
 		if err != nil {
 			n.unreadable[p] = err
 			n.Files = append(n.Files, File{Path: p, Kind: kind, NotKnown: "unreadable: " + err.Error(), Diags: []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}})
@@ -159,6 +155,7 @@ func Load(b *bundle.Bundle) (*Node, error) {
 		}
 		n.raw[p] = data
 		res, ds := safeParse(p, data, bd.parse)
+		ds = diag.Cap(ds)
 		f := File{Path: p, Kind: kind, Size: int64(len(data)), Diags: diag.WithFile(ds, p), Parsed: true}
 		if res != nil {
 			f.Summary = res.Summary()

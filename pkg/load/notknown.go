@@ -61,7 +61,10 @@ func notKnown(data []byte, ds []diag.Diagnostic, m *bundle.Manifest, p string, l
 			recognised++
 		}
 	})
-	if recognised == 0 {
+	// Diagnostics past diag.MaxPerList are only counted: each stands for a
+	// line not recognised.
+	recognised -= diag.Dropped(ds)
+	if recognised <= 0 {
 		return fmt.Sprintf("none of its %d line(s) was recognised (line %d: %q)", content, firstContent, clip(lineAt(data, firstContent)))
 	}
 	return ""

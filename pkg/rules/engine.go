@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -106,7 +107,7 @@ func (e *Engine) LoadFS(fsys fs.FS, dirLabel string) []error {
 		if dirLabel != "" {
 			label = strings.TrimSuffix(dirLabel, "/") + "/" + name
 		}
-		data, err := fs.ReadFile(fsys, name)
+		data, err := readRuleFile(fsys, name)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", label, err))
 			continue
@@ -209,4 +210,29 @@ func dedupe(fs []findings.Finding) []findings.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// MaxRuleFileSize bounds one rule or rule-test file: the largest rule of the
+// pack is a few KiB; a bigger file is not a rule, and parsing it costs memory.
+const MaxRuleFileSize = 1 << 20
+
+// readRuleFile reads a rule file, refusing one over MaxRuleFileSize before
+// reading it.
+func readRuleFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxRuleFileSize {
+		return nil, fmt.Errorf("%d bytes: larger than the %d bytes a rule file may have", fi.Size(), MaxRuleFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxRuleFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxRuleFileSize {
+		return nil, fmt.Errorf("larger than the %d bytes a rule file may have", MaxRuleFileSize)
+	}
+	return data, nil
 }

@@ -253,6 +253,11 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 		r.varIndex = map[string]int{}
 		if v.Kind != yaml.SequenceNode {
 			errs = append(errs, src.errNode(v, "variables must be a list of {name, expr}"))
+		} else if len(v.Content) > MaxVariables {
+			// Each variable is compiled and evaluated for every node (and item):
+			// the bound keeps a rule's total CEL cost per node at most
+			// (MaxVariables + its other expressions) x Options.CostLimit.
+			errs = append(errs, src.errNode(v, "%d variables; a rule may have at most %d", len(v.Content), MaxVariables))
 		} else {
 			for _, item := range v.Content {
 				var nameNode, exprNode *yaml.Node
@@ -412,3 +417,6 @@ func identAt(text []rune, off int) string {
 	}
 	return string(text[off:end])
 }
+
+// MaxVariables bounds the variables of one rule; the pack's rules use a few.
+const MaxVariables = 64

@@ -50,7 +50,7 @@ func TestFilesFS(fsys fs.FS, dirLabel string) ([]TestFile, error) {
 	}
 	var out []TestFile
 	for _, n := range names {
-		data, err := fs.ReadFile(fsys, n)
+		data, err := readRuleFile(fsys, n)
 		if err != nil {
 			return nil, err
 		}

@@ -30,7 +30,37 @@ func parseYAML(src *source, data []byte) (*yaml.Node, []error) {
 	if len(doc.Content) == 0 {
 		return nil, append(errs, src.errAt(0, 0, "empty file"))
 	}
+	if n, at := countAliases(&doc); n > MaxAliases {
+		// Each alias may name a tree of aliases: walking them expands
+		// exponentially (a "billion laughs" file).
+		return nil, append(errs, src.errNode(at, "%d YAML aliases; a rule file may use at most %d", n, MaxAliases))
+	}
 	return doc.Content[0], errs
+}
+
+// MaxAliases bounds the YAML aliases (*name) of one rule file; the pack uses
+// none.
+const MaxAliases = 100
+
+// countAliases counts the alias nodes of the tree as written (aliases are not
+// followed) and returns the first one past the limit.
+func countAliases(n *yaml.Node) (int, *yaml.Node) {
+	count := 0
+	var first *yaml.Node
+	var walk func(*yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.AliasNode {
+			if count++; count == MaxAliases+1 {
+				first = n
+			}
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(n)
+	return count, first
 }
 
 // resolve follows an alias to the node it names.

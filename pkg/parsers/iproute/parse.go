@@ -170,6 +170,10 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// MaxRoutes bounds the routes of one file: a node of a 5,000-node cluster
+// has one per Calico block of the cluster plus its pods' (tens of thousands).
+const MaxRoutes = 200_000
+
 // Parse reads `ip route show` / `ip -6 route show` / `ip route show table all`
 // output. A line whose destination cannot be read is skipped with a warning;
 // input with no route in it at all yields one error.
@@ -179,7 +183,7 @@ func Parse(data []byte) (*Result, []diag.Diagnostic) {
 	// A route line is rarely shorter than 24 bytes; sizing the slice from that
 	// avoids regrowth without reserving much more than the input's size.
 	if n := bytes.Count(data, []byte("\n")) + 1; len(data) > 0 {
-		res.Routes = make([]Route, 0, min(n, len(data)/24+1))
+		res.Routes = make([]Route, 0, min(n, len(data)/24+1, MaxRoutes))
 	}
 	last := -1 // index of the route continuation lines belong to
 	// A stack array for the words of a line: kept in the heap, every word
@@ -204,6 +208,13 @@ func Parse(data []byte) (*Result, []diag.Diagnostic) {
 			}
 			p.continuation(s.Num(), &res.Routes[last], f)
 			continue
+		}
+		if len(res.Routes) >= MaxRoutes {
+			// A partial table would make routes that exist look missing: the
+			// file is refused as a whole.
+			first := diag.Diagnostic{Severity: diag.Error, Line: s.Num(),
+				Msg: fmt.Sprintf("more than %d routes: the table is larger than any real node's and is not read", MaxRoutes)}
+			return &Result{}, append([]diag.Diagnostic{first}, p.diags...)
 		}
 		// Parsed in place: copying a Route into the slice afterwards costs a
 		// write barrier per pointer field.
