@@ -38,6 +38,20 @@ type Config struct {
 	// 0: right after its query), so that a summariser's pending table
 	// holds more queries at once than its size.
 	AnswerLag int
+	// Cluster, when set, places the capture in a cluster of its own
+	// addresses (the fleet benchmark writes one capture per node); by
+	// default node i is 10.0.0.(10+i) with pods 10.244.i.x, the capture is
+	// node 0's and its peers all the other nodes.
+	Cluster *Cluster
+}
+
+// Cluster says whose capture it is and what the nodes' addresses are.
+type Cluster struct {
+	Self     int
+	Peers    []int                    // the nodes Self's tunnels go to and come from
+	NodeIP   func(node int) net.IP    // the node's underlay address
+	PodIP    func(node, k int) net.IP // the k-th pod address of the node's block
+	IPIPOnly bool                     // no VXLAN packets (an IPIP cluster)
 }
 
 // Stats is what was written, for the benchmark to compare counts with.
@@ -129,9 +143,9 @@ type pairTemplates struct {
 	ipip, vxlan [4]template // by innerKind
 }
 
-func makePair(a, b int) pairTemplates {
-	nodeA, nodeB := net.IP{10, 0, 0, byte(10 + a)}, net.IP{10, 0, 0, byte(10 + b)}
-	podA, podB := net.IP{10, 244, byte(a), 5}, net.IP{10, 244, byte(b), 53}
+func makePair(cl *Cluster, a, b int) pairTemplates {
+	nodeA, nodeB := cl.NodeIP(a), cl.NodeIP(b)
+	podA, podB := cl.PodIP(a, 5), cl.PodIP(b, 53)
 	var p pairTemplates
 	for k := innerTCPAck; k <= innerDNSAnswer; k++ {
 		// Answers travel back from B to A.
@@ -162,8 +176,8 @@ func makePair(a, b int) pairTemplates {
 	return p
 }
 
-func plainDNS(query bool) template {
-	pod, vip := net.IP{10, 244, 0, 7}, net.IP{10, 96, 0, 10}
+func plainDNS(cl *Cluster, query bool) template {
+	pod, vip := cl.PodIP(cl.Self, 7), net.IP{10, 96, 0, 10}
 	var ls []gopacket.SerializableLayer
 	if query {
 		ls = innerLayers(innerDNSQuery, pod, vip)
@@ -197,13 +211,25 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		gap = func(rng *rand.Rand) int64 { return rng.Int64N(2*mean + 1) }
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 0x9e3779b97f4a7c15))
-	var pairs []pairTemplates
-	// The capture is node 0's: its tunnels go to and come from each
-	// other node.
-	for b := 1; b < c.Nodes; b++ {
-		pairs = append(pairs, makePair(0, b), makePair(b, 0))
+	cl := c.Cluster
+	if cl == nil {
+		cl = &Cluster{
+			NodeIP: func(i int) net.IP { return net.IP{10, 0, 0, byte(10 + i)} },
+			PodIP:  func(i, k int) net.IP { return net.IP{10, 244, byte(i), byte(k)} },
+		}
+		for b := 1; b < c.Nodes; b++ {
+			cl.Peers = append(cl.Peers, b)
+		}
 	}
-	pq, pa := plainDNS(true), plainDNS(false)
+	var pairs []pairTemplates
+	// The capture is Self's: its tunnels go to and come from each peer.
+	for _, b := range cl.Peers {
+		pairs = append(pairs, makePair(cl, cl.Self, b), makePair(cl, b, cl.Self))
+	}
+	if len(pairs) == 0 {
+		return Stats{}, fmt.Errorf("a capture with no peers")
+	}
+	pq, pa := plainDNS(cl, true), plainDNS(cl, false)
 
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var st Stats
@@ -227,7 +253,8 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		if t.dnsID != 0 {
 			binary.BigEndian.PutUint16(buf[t.dnsID:], id)
 			binary.BigEndian.PutUint16(buf[t.cport:], port)
-			buf[t.cip] = clientLow
+			// Another client of the same /26 pod block.
+			buf[t.cip] = buf[t.cip]&^63 | clientLow&63
 		}
 		usec += gap(rng)
 		binary.LittleEndian.PutUint32(rec[0:4], uint32(usec/1e6))
@@ -273,7 +300,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 			if rng.IntN(4) == 0 {
 				k = innerTCPData
 			}
-			if r < 30 {
+			if r < 30 || cl.IPIPOnly {
 				err = emit(&p.ipip[k], 0)
 			} else {
 				err = emit(&p.vxlan[k], 0)
@@ -287,7 +314,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 			client := byte(2 + rng.IntN(60))
 			q, a := &pq, &pa
 			switch {
-			case r < 70:
+			case r < 70 || r < 85 && cl.IPIPOnly:
 				q, a = &p.ipip[innerDNSQuery], &p.ipip[innerDNSAnswer]
 				st.InnerQuery++
 			case r < 85:
