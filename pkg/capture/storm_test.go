@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"bytes"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +111,34 @@ func TestAStormCountsEqualTsharks(t *testing.T) {
 	n := totals(s)
 	if n.queries != q || n.responses != r || n.answered != answered || n.unanswered+n.pendingAtEnd != q-answered {
 		t.Errorf("ours %+v; tshark %d queries, %d responses, %d answered, %d unanswered", n, q, r, answered, q-answered)
+	}
+}
+
+// TestASynthCaptureOfAClusterNodeUsesItsAddresses: a capture written for one
+// node of a cluster shows IPIP only, between that node and its peers.
+func TestASynthCaptureOfAClusterNodeUsesItsAddresses(t *testing.T) {
+	nodeIP := func(i int) net.IP { return net.IP{10, 1, 0, byte(20 + i)} }
+	cl := &synth.Cluster{Self: 2, Peers: []int{1, 3}, NodeIP: nodeIP, IPIPOnly: true,
+		PodIP: func(i, k int) net.IP { return net.IP{10, 244, byte(i / 4), byte(i%4*64 + k)} }}
+	var b bytes.Buffer
+	if _, err := synth.Write(&b, synth.Config{Packets: 5000, Seed: 2, Cluster: cl}); err != nil {
+		t.Fatal(err)
+	}
+	s, _ := capture.Summarize(bytes.NewReader(b.Bytes()), capture.Options{})
+	want := map[string]bool{"10.1.0.22>10.1.0.21": true, "10.1.0.21>10.1.0.22": true, "10.1.0.22>10.1.0.23": true, "10.1.0.23>10.1.0.22": true}
+	for _, tf := range s.Tunnels {
+		k := tf.Src.String() + ">" + tf.Dst.String()
+		if tf.Encap != capture.EncapIPIP || !want[k] {
+			t.Errorf("tunnel %s %s", k, tf.Encap)
+		}
+		delete(want, k)
+		for _, in := range tf.Inner {
+			if p := in.Src.As4(); p[0] != 10 || p[1] != 244 {
+				t.Errorf("inner source %s outside the pod blocks", in.Src)
+			}
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("tunnels missing: %v", want)
 	}
 }
