@@ -282,12 +282,12 @@ read udp ... -> 172.22.0.2:53: i/o timeout: names outside the cluster time out.
     ("worker-1/logs/coredns.log", TIMEOUT_LOG),
 ])
 write("coredns-healthy.txtar", """A healthy cluster whose CoreDNS forwards to /etc/resolv.conf while the
-nodes' resolv.conf names a real upstream (10.40.0.2); pods ready, log clean.
+nodes' resolv.conf names a real upstream (10.41.0.2); pods ready, log clean.
 No rule may report a warning or a critical finding here.""", "ipip-healthy.txtar", [
     ("node-a/kube/coredns-pods.json", pods("node-b", ["10.40.52.149", "10.40.52.171"])),
     ("node-a/kube/coredns-configmap.yaml", corefile("/etc/resolv.conf")),
     ("node-a/logs/coredns.log", HEALTHY_LOG),
-    ("node-b/dns/resolv.conf", "nameserver 10.40.0.2\nsearch ec2.internal\n"),
+    ("node-b/dns/resolv.conf", "nameserver 10.41.0.2\nsearch ec2.internal\n"),
 ])
 
 # --- conntrack --------------------------------------------------------------
@@ -330,4 +330,50 @@ write("coredns-pods-not-ready.txtar", """coredns-pods-not-ready: one of the two 
 over and over (CrashLoopBackOff, not ready); the other still serves.
 -> coredns-pods-not-ready warning (one pod of two).""", "vxlan-healthy.txtar", [
     ("cp-1/kube/coredns-pods.json", pods("worker-1", ["172.22.19.200", "172.22.19.213"], ready=False, restarts=23, waiting="CrashLoopBackOff", last="OOMKilled", others_ok=True)),
+])
+
+# --- NodeLocal DNSCache ------------------------------------------------------
+KUBELET = """apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+authentication:
+  anonymous:
+    enabled: false
+clusterDNS:
+- %s
+clusterDomain: cluster.local
+resolvConf: /run/systemd/resolve/resolv.conf
+"""
+NODELOCAL_IFACE = """9: nodelocaldns: <BROADCAST,NOARP> mtu 1500 qdisc noop state DOWN group default
+    link/ether 5e:2c:31:0a:9b:11 brd ff:ff:ff:ff:ff:ff
+    inet 169.254.20.10/32 scope global nodelocaldns
+       valid_lft forever preferred_lft forever
+"""
+write("nodelocal-dns-broken.txtar", """nodelocal-dns-broken: the kubelet on node-a sends pods to NodeLocal DNSCache
+at 169.254.20.10, but no interface of node-a holds that address: the cache is
+not running there, so every pod query on node-a goes unanswered.
+-> nodelocal-dns-broken critical on node-a.""", "ipip-healthy.txtar", [
+    ("node-a/host/kubelet-config.yaml", KUBELET % "169.254.20.10"),
+])
+write("nodelocal-dns-broken-bind.txtar", """nodelocal-dns-broken-bind: kubespray's address 169.254.25.10 on worker-2; the
+cache's log says it cannot bind it and cannot add its iptables rules.
+-> nodelocal-dns-broken critical on worker-2.""", "vxlan-healthy.txtar", [
+    ("worker-2/host/kubelet-config.yaml", KUBELET % "169.254.25.10"),
+    ("worker-2/logs/node-local-dns.log", """2026/12/06 10:00:00 [INFO] Starting node-cache image: 1.22.28
+2026/12/06 10:00:01 [ERROR] Error checking/adding iptables rule {raw PREROUTING [-p udp -d 169.254.25.10 --dport 53 -j NOTRACK -m comment --comment NodeLocal DNS Cache: skip conntrack]}, due to exit status 4
+Listen: listen tcp 169.254.25.10:53: bind: cannot assign requested address
+"""),
+])
+write("nodelocal-dns-healthy.txtar", """A healthy cluster with NodeLocal DNSCache on node-a: the kubelet sends pods to
+169.254.20.10, which sits on the nodelocaldns interface. No rule may report a
+warning or a critical finding here.""", "ipip-healthy.txtar", [
+    ("node-a/host/kubelet-config.yaml", KUBELET % "169.254.20.10"),
+    ("node-a/net/ip-addr.txt", "+" + NODELOCAL_IFACE),
+])
+
+# --- IP pool overlapping addresses outside the pod network -----------------
+write("ip-pool-overlap.txtar", """ip-pool-overlap: CoreDNS forwards to 10.40.0.2, the resolver of the VPC,
+which lies inside the IP pool 10.40.0.0/16: Calico treats it as a pod address,
+natOutgoing skips it, and upstream lookups time out.
+-> ip-pool-overlap critical.""", "ipip-healthy.txtar", [
+    ("node-a/kube/coredns-configmap.yaml", corefile("10.40.0.2")),
 ])
