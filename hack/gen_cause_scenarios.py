@@ -277,7 +277,8 @@ runs CoreDNS (worker-1) has nameserver 127.0.0.53; no CoreDNS log was collected.
 ])
 write("coredns-upstream-timeout.txtar", """coredns-upstream-timeout: CoreDNS forwards to 172.22.0.2 and its log shows
 read udp ... -> 172.22.0.2:53: i/o timeout: names outside the cluster time out.
--> coredns-upstream-timeout warning.""", "vxlan-healthy.txtar", [
+The upstream lies inside the IP pool 172.22.0.0/16.
+-> ip-pool-overlap critical, explaining coredns-upstream-timeout warning.""", "vxlan-healthy.txtar", [
     ("worker-1/kube/coredns-configmap.yaml", corefile("172.22.0.2")),
     ("worker-1/logs/coredns.log", TIMEOUT_LOG),
 ])
