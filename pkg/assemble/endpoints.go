@@ -19,6 +19,12 @@ import (
 // felix's VTEP entries use.
 func (b *builder) peerFacing() {
 	c := b.c
+	// Every node is asked about every other node's blocks: indexed once,
+	// not scanned per question.
+	idx := make([]*celext.RouteIndex, len(c.Nodes))
+	for j := range c.Nodes {
+		idx[j] = celext.NewRouteIndex(&c.Nodes[j])
+	}
 	for i := range c.Nodes {
 		n := &c.Nodes[i]
 		votes := map[string][]facts.Ref{}
@@ -26,13 +32,12 @@ func (b *builder) peerFacing() {
 			if i == j {
 				continue
 			}
-			m := &c.Nodes[j]
 			for _, blk := range n.PodBlocks {
 				bp, err := netip.ParsePrefix(blk)
 				if err != nil {
 					continue
 				}
-				r, ok := celext.RouteGet(m, bp.Addr())
+				r, ok := idx[j].Get(bp.Addr())
 				if !ok || r.Default || r.Type != "unicast" || r.Via == "" {
 					continue
 				}
