@@ -117,6 +117,20 @@ var kubeObjects = []kubeObject{
 		"/apis/crd.projectcalico.org/v1/ippools",
 		"/apis/projectcalico.org/v3/ippools", // Calico API server
 	}},
+	{path: bundle.CorednsConfigMapPath, desc: "CoreDNS Corefile", yaml: true, urls: []string{
+		"/api/v1/namespaces/kube-system/configmaps/coredns",
+		"/api/v1/namespaces/kube-system/configmaps/rke2-coredns-rke2-coredns",
+	}},
+	{path: bundle.NetworkPoliciesPath, desc: "NetworkPolicies", urls: []string{"/apis/networking.k8s.io/v1/networkpolicies"}},
+	{path: bundle.NamespacesPath, desc: "Namespaces", urls: []string{"/api/v1/namespaces"}},
+	{path: bundle.CalicoPoliciesPath, desc: "Calico NetworkPolicies", yaml: true, urls: []string{
+		"/apis/crd.projectcalico.org/v1/networkpolicies",
+		"/apis/projectcalico.org/v3/networkpolicies",
+	}},
+	{path: bundle.CalicoGlobalPolicies, desc: "Calico GlobalNetworkPolicies", yaml: true, urls: []string{
+		"/apis/crd.projectcalico.org/v1/globalnetworkpolicies",
+		"/apis/projectcalico.org/v3/globalnetworkpolicies",
+	}},
 	{path: bundle.CalicoFelixPath, desc: "FelixConfigurations", yaml: true, urls: []string{
 		"/apis/crd.projectcalico.org/v1/felixconfigurations",
 		"/apis/projectcalico.org/v3/felixconfigurations",

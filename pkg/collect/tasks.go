@@ -67,6 +67,10 @@ func (c *collector) snapshotTasks(k *kubeCtx) []Task {
 		commandTask(bundle.NFTRulesetPath, "nftables ruleset", true, "nft", "list", "ruleset"),
 		commandTask(bundle.IPSetListPath, "ipsets", true, "ipset", "list"),
 		commandTask(bundle.ConntrackStats, "conntrack statistics", true, "conntrack", "-S"),
+		// Where conntrack-tools is missing the kernel's own per-CPU table says the same.
+		c.fileTask(bundle.ProcConntrackStatPath, "conntrack statistics (/proc)", "/proc/net/stat/nf_conntrack", true),
+		c.kernelLogTask(),
+		c.fileTask(bundle.KubeletConfigPath, "kubelet config", "/var/lib/kubelet/config.yaml", true),
 
 		ipvsTask(c.rooted(nativeOr(bundle.IPVSPath, "IPVS table", bundle.SourceNetlink, n.IPVS, "ipvsadm", "-Ln"))),
 		ipvsTask(c.rooted(nativeOr(bundle.IPVSStatsPath, "IPVS statistics", bundle.SourceNetlink, n.IPVSStats, "ipvsadm", "-Ln", "--stats"))),
@@ -75,6 +79,7 @@ func (c *collector) snapshotTasks(k *kubeCtx) []Task {
 		c.birdTask(),
 		c.logTask(bundle.CalicoNodeLogPath, "calico-node log", "calico-node", "calico-node"),
 		c.logTask(bundle.KubeProxyLogPath, "kube-proxy log", "kube-proxy", "kube-proxy"),
+		c.logTask(bundle.NodeLocalDNSLogPath, "NodeLocal DNSCache log", "node-local-dns", "node-cache"),
 	}
 	return append(tasks, c.kubeTasks(k)...)
 }
@@ -200,4 +205,13 @@ func (c *collector) routeGetTask(parsed []netip.Addr) Task {
 		Run:      func(context.Context) ([]byte, error) { return c.native.RouteGet(parsed) },
 		Fallback: &viaCommands,
 	}
+}
+
+// kernelLogTask reads the kernel log with dmesg -T, or journalctl -k where
+// dmesg is restricted (kernel.dmesg_restrict) or absent.
+func (c *collector) kernelLogTask() Task {
+	fb := commandTask(bundle.DmesgPath, "kernel log", true, "journalctl", "-k", "--no-pager", "-n", "2000")
+	t := commandTask(bundle.DmesgPath, "kernel log", true, "dmesg", "-T")
+	t.Fallback = &fb
+	return t
 }

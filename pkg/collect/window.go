@@ -164,6 +164,7 @@ func (c *collector) counterTasks(dir string) []Task {
 		c.fileTask(dir+"/proc-net-snmp", "SNMP counters", procNet+"/snmp", false),
 		c.fileTask(dir+"/proc-net-netstat", "netstat counters", procNet+"/netstat", false),
 		commandTask(dir+"/conntrack-stats.txt", "conntrack statistics", true, "conntrack", "-S"),
+		c.fileTask(dir+"/proc-net-stat-nf_conntrack", "conntrack statistics (/proc)", procNet+"/stat/nf_conntrack", true),
 	}
 	for _, ifc := range c.topo.Interfaces {
 		if len(c.topo.Links) > 0 && !c.topo.Links[ifc] {

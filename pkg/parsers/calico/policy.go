@@ -132,10 +132,15 @@ func (r PortRange) Matches(port int, name string) bool {
 func ParsePolicies(data []byte) (*Policies, []diag.Diagnostic) {
 	var ds diag.List
 	res := &Policies{}
-	objs, lists := yamlnode.Objects(yamlnode.Load(data, &ds))
+	docs := yamlnode.Load(data, &ds)
+	itemKind := yamlnode.ItemKind(docs)
+	objs, lists := yamlnode.Objects(docs)
 	var other []string
 	for _, o := range objs {
 		kind := yamlnode.Str(yamlnode.Get(o, "kind"))
+		if kind == "" {
+			kind = itemKind
+		}
 		av := yamlnode.Str(yamlnode.Get(o, "apiVersion"))
 		switch {
 		case kind == KindGlobalNetworkPolicy || kind == "StagedGlobalNetworkPolicy":

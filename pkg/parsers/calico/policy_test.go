@@ -126,3 +126,11 @@ func FuzzSelector(f *testing.F) {
 		}
 	})
 }
+
+// The API server's lists (what collect fetches) leave kind out of the items.
+func TestPoliciesKindlessAPIList(t *testing.T) {
+	r, ds := ParsePolicies([]byte("apiVersion: crd.projectcalico.org/v1\nkind: GlobalNetworkPolicyList\nitems:\n- metadata:\n    name: g\n  spec:\n    selector: all()\n"))
+	if len(ds) != 0 || len(r.Policies) != 1 || r.Policies[0].Kind != KindGlobalNetworkPolicy {
+		t.Errorf("%v %+v", ds, r)
+	}
+}

@@ -88,3 +88,15 @@ func FuzzParseNetworkPolicies(f *testing.F) {
 		_ = n.Summary()
 	})
 }
+
+// The API server's lists (what collect fetches) leave kind out of the items.
+func TestKindlessAPIListItems(t *testing.T) {
+	r, ds := ParseNamespaces([]byte(`{"kind":"NamespaceList","apiVersion":"v1","items":[{"metadata":{"name":"shop","labels":{"team":"x"}}}]}`))
+	if len(ds) != 0 || len(r.Namespaces) != 1 || r.Namespaces[0].Labels["team"] != "x" {
+		t.Errorf("%v %+v", ds, r)
+	}
+	p, ds := ParseNetworkPolicies([]byte(`{"kind":"NetworkPolicyList","apiVersion":"networking.k8s.io/v1","items":[{"metadata":{"name":"d","namespace":"s"},"spec":{"podSelector":{},"policyTypes":["Egress"]}}]}`))
+	if len(ds) != 0 || len(p.Policies) != 1 {
+		t.Errorf("%v %+v", ds, p)
+	}
+}

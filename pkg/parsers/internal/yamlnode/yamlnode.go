@@ -441,3 +441,20 @@ func StringMap(m *yaml.Node) map[string]string {
 	}
 	return out
 }
+
+// ItemKind is the kind of the items of the first "XxxList" wrapper of docs
+// ("NetworkPolicy" for a NetworkPolicyList), "" when there is none. The API
+// server, unlike kubectl, leaves kind out of list items; a parser gives this
+// kind to items that lack one.
+func ItemKind(docs []*yaml.Node) string {
+	for _, d := range docs {
+		d = Resolve(d)
+		if d == nil || d.Kind != yaml.MappingNode {
+			continue
+		}
+		if k := Str(Get(d, "kind")); strings.HasSuffix(k, "List") && k != "List" && Get(d, "items") != nil {
+			return strings.TrimSuffix(k, "List")
+		}
+	}
+	return ""
+}
