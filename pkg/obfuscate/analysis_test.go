@@ -54,7 +54,20 @@ func obfuscateTxtar(o *Obfuscator, ar *txtar.Archive) *txtar.Archive {
 func outcome(r *report.Report, node func(string) string, text func(string) string) []string {
 	var out []string
 	for _, f := range r.Findings {
-		out = append(out, fmt.Sprintf("%s %s node=%s peer=%s insufficient=%v: %s", f.Rule, f.Severity, node(f.Node), node(f.Peer), f.Insufficient, text(f.Message)))
+		n, p, msg := node(f.Node), node(f.Peer), text(f.Message)
+		// One fault seen from both ends is one finding told from the end
+		// that sorts first by name, which obfuscation changes: compare the
+		// two ends as a pair and the two sightings as a set.
+		if first, rest, ok := strings.Cut(msg, " (also seen from "); ok && p != "" {
+			if n > p {
+				n, p = p, n
+			}
+			_, otherMsg, _ := strings.Cut(strings.TrimSuffix(rest, ")"), ": ")
+			pair := []string{first, otherMsg}
+			sort.Strings(pair)
+			msg = strings.Join(pair, " | ")
+		}
+		out = append(out, fmt.Sprintf("%s %s node=%s peer=%s insufficient=%v: %s", f.Rule, f.Severity, n, p, f.Insufficient, msg))
 	}
 	// The root cause's rule, not its node: among nodes with the same problem
 	// the report picks by name order, which obfuscation changes.
