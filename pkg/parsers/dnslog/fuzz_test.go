@@ -1,20 +1,13 @@
 package dnslog
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/parsertest"
 )
 
 func FuzzParse(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*.log")
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
+	parsertest.AddSeeds(f, "testdata/*.log")
 	f.Add([]byte("==>  <==\n[ERROR] plugin/errors: ->[:::53: i/o timeout\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, ds := Parse(data)

@@ -1,20 +1,13 @@
 package kernlog
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/internal/parsertest"
 )
 
 func FuzzParse(f *testing.F) {
-	paths, _ := filepath.Glob("testdata/*.txt")
-	for _, p := range paths {
-		if b, err := os.ReadFile(p); err == nil {
-			f.Add(b)
-		}
-	}
+	parsertest.AddSeeds(f, "testdata/*.txt")
 	f.Add([]byte("[\n[]]\n-- --\nkern:x:"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, ds := Parse(data)
