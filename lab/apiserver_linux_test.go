@@ -52,7 +52,7 @@ func startAPI(c *cluster) *apiServer {
 				apiStatus(w, http.StatusUnauthorized, "Unauthorized")
 				return
 			}
-			if tok == a.kubelt && (strings.HasPrefix(r.URL.Path, "/apis/apps/") || strings.Contains(r.URL.Path, "projectcalico.org")) {
+			if tok == a.kubelt && kubeletDenied(r.URL.Path) {
 				apiStatus(w, http.StatusForbidden, fmt.Sprintf("%s is forbidden: User \"system:node:x\" cannot list resource", r.URL.Path))
 				return
 			}
@@ -77,6 +77,14 @@ func startAPI(c *cluster) *apiServer {
 	go a.srv.ServeTLS(ln, "", "")
 	c.addUndo(func() { a.srv.Close() })
 	return a
+}
+
+// kubeletDenied is what a kubelet's credentials may not read (the node
+// authorizer and the system:node role grant neither): DaemonSets, Calico's
+// resources, NetworkPolicies and the namespace list.
+func kubeletDenied(path string) bool {
+	return strings.HasPrefix(path, "/apis/apps/") || strings.Contains(path, "projectcalico.org") ||
+		strings.HasPrefix(path, "/apis/networking.k8s.io/") || path == "/api/v1/namespaces"
 }
 
 func apiStatus(w http.ResponseWriter, code int, msg string) {
@@ -148,6 +156,14 @@ func mustJSON(v any) []byte {
 
 type obj = map[string]any
 
+func anySlice(objs []obj) []any {
+	out := make([]any, len(objs))
+	for i, o := range objs {
+		out[i] = o
+	}
+	return out
+}
+
 // kubeObjects is what the API serves, by path (and query where collect sends one).
 func (c *cluster) kubeObjects() map[string][]byte {
 	var nodes []any
@@ -192,7 +208,25 @@ func (c *cluster) kubeObjects() map[string][]byte {
 		}
 		calicoEnv = append(calicoEnv, obj{"name": k, "value": v})
 	}
+	var namespaces []any
+	for _, ns := range []struct {
+		name   string
+		labels obj
+	}{{"default", nil}, {"kube-system", nil}, {"kube-public", nil}, {"kube-node-lease", nil}, {clientNS, obj{"team": "payments"}}} {
+		labels := obj{"kubernetes.io/metadata.name": ns.name}
+		for k, v := range ns.labels {
+			labels[k] = v
+		}
+		namespaces = append(namespaces, obj{"metadata": obj{"name": ns.name, "labels": labels}, "status": obj{"phase": "Active"}})
+	}
+	// The API's lists leave kind and apiVersion out of the items; an empty
+	// list is an answer too (the cluster has no policy), unlike a 404.
+	netpols, calicoGlobal := anySlice(c.spec.netpols), anySlice(c.spec.calicoGlobal)
 	m := map[string][]byte{
+		"/api/v1/namespaces":                                   mustJSON(obj{"kind": "NamespaceList", "apiVersion": "v1", "items": namespaces}),
+		"/apis/networking.k8s.io/v1/networkpolicies":           mustJSON(obj{"kind": "NetworkPolicyList", "apiVersion": "networking.k8s.io/v1", "items": netpols}),
+		"/apis/crd.projectcalico.org/v1/networkpolicies":       mustJSON(obj{"kind": "NetworkPolicyList", "apiVersion": "crd.projectcalico.org/v1", "items": []any{}}),
+		"/apis/crd.projectcalico.org/v1/globalnetworkpolicies": mustJSON(obj{"kind": "GlobalNetworkPolicyList", "apiVersion": "crd.projectcalico.org/v1", "items": calicoGlobal}),
 		"/api/v1/nodes": mustJSON(obj{"kind": "NodeList", "apiVersion": "v1", "items": nodes}),
 		"/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns":      mustJSON(obj{"kind": "PodList", "apiVersion": "v1", "items": []any{dnsPod}}),
 		"/api/v1/namespaces/kube-system/services/" + c.dnsSvc:                       mustJSON(svc),

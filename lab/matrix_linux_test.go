@@ -24,8 +24,14 @@ type labCase struct {
 	expect string
 	spec   spec
 	dns    dnsMode
-	// fault is applied after the cluster is built, before collecting.
+	// setup is applied after the cluster is built, before the check that it
+	// resolves (what a healthy cluster of this shape has, as felix's rules for
+	// the policies the API serves).
+	setup func(c *cluster)
+	// fault is applied after that check, before collecting.
 	fault func(c *cluster)
+	// named must appear in the root cause's message (the blocking policy).
+	named string
 	// broken: the spec itself breaks resolution (no check that the lab
 	// resolves before the fault).
 	broken bool
@@ -79,21 +85,68 @@ var cases = []labCase{
 	}},
 	{name: "asymmetric-source-second-uplink", expect: "calico-autodetect-wrong-interface", broken: true,
 		spec: spec{secondUplink: true, nodeCSendsFromSecond: true}},
-	{name: "policy-drops-dns-in-forward", expect: "dns-queries-unanswered", fault: func(c *cluster) {
-		// As a NetworkPolicy denying ingress to the CoreDNS pod is programmed
-		// by felix: a drop in the pod's to-workload chain.
-		rules := fmt.Sprintf("*filter\n:cali-tw-%s - [0:0]\n-A cali-to-wl-dispatch -o %s -m comment --comment \"cali:pnd-lab\" -g cali-tw-%s\n"+
-			"-A cali-tw-%s -p udp -m comment --comment \"cali:pnd-lab-deny\" -m udp --dport 53 -j DROP\nCOMMIT\n",
-			c.dnsPod.cali, c.dnsPod.cali, c.dnsPod.cali, c.dnsPod.cali)
-		cmd := exec.Command("ip", "netns", "exec", nodeC(c).ns, "iptables-restore", "--noflush")
-		cmd.Stdin = strings.NewReader(rules)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			c.t.Fatalf("iptables-restore: %v: %s", err, out)
-		}
+	{name: "healthy-default-deny-allows-dns", spec: spec{netpols: []obj{defaultDenyEgress, allowDNSEgress}}, setup: func(c *cluster) {
+		c.felixWorkload(c.client, "fw", []felixPolicy{
+			{name: clientNS + "/knp.default.allow-dns", rules: allowDNSRules(c)},
+			{name: clientNS + "/knp.default.default-deny-egress"},
+		})
 	}},
+	{name: "policy-default-deny-egress-no-dns", expect: "network-policy-denies-dns", named: "default-deny-egress",
+		spec: spec{netpols: []obj{defaultDenyEgress}}, fault: func(c *cluster) {
+			// Felix renders the policy's empty egress as a chain that passes
+			// nothing: the client's queries meet "Drop if no policies passed packet".
+			c.felixWorkload(c.client, "fw", []felixPolicy{{name: clientNS + "/knp.default.default-deny-egress"}})
+		}},
+	{name: "calico-policy-denies-dns-ingress", expect: "network-policy-denies-dns", named: "dns-from-kube-system-only",
+		spec: spec{calicoGlobal: []obj{dnsFromKubeSystemOnly}}, fault: func(c *cluster) {
+			// Felix's ingress chain for the CoreDNS pod passes what comes from
+			// kube-system's pods (the CoreDNS pod alone here); the client's
+			// queries from shop meet "Drop if no policies passed packet".
+			c.felixWorkload(c.dnsPod, "tw", []felixPolicy{{name: "default.dns-from-kube-system-only",
+				rules: []string{"-s " + c.dnsPod.ip + "/32 -j MARK --set-xmark 0x10000/0x10000", "-m mark --mark 0x10000/0x10000 -j RETURN"}}})
+		}},
 	{name: "kube-proxy-dns-rules-missing", expect: "kube-proxy-dns-rules-missing", fault: func(c *cluster) {
 		c.nsRun(nodeA(c).ns, "nft", "delete", "table", "ip", "kube-proxy")
 	}},
+}
+
+// defaultDenyEgress isolates every pod of the client's namespace for egress
+// and allows nothing.
+var defaultDenyEgress = obj{
+	"metadata": obj{"name": "default-deny-egress", "namespace": clientNS},
+	"spec":     obj{"podSelector": obj{}, "policyTypes": []any{"Egress"}},
+}
+
+// allowDNSEgress is the rule default-deny namespaces need: UDP and TCP 53 to
+// the CoreDNS pods of kube-system.
+var allowDNSEgress = obj{
+	"metadata": obj{"name": "allow-dns", "namespace": clientNS},
+	"spec": obj{"podSelector": obj{}, "policyTypes": []any{"Egress"}, "egress": []any{obj{
+		"to": []any{obj{
+			"namespaceSelector": obj{"matchLabels": obj{"kubernetes.io/metadata.name": "kube-system"}},
+			"podSelector":       obj{"matchLabels": obj{"k8s-app": "kube-dns"}},
+		}},
+		"ports": []any{obj{"protocol": "UDP", "port": 53}, obj{"protocol": "TCP", "port": 53}},
+	}}},
+}
+
+// allowDNSRules is allowDNSEgress as felix renders it: the selected pods are
+// the CoreDNS pod (felix matches them through an ipset; one address here).
+func allowDNSRules(c *cluster) []string {
+	return []string{
+		"-p udp -d " + c.dnsPod.ip + "/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000",
+		"-p tcp -d " + c.dnsPod.ip + "/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000",
+		"-m mark --mark 0x10000/0x10000 -j RETURN",
+	}
+}
+
+// dnsFromKubeSystemOnly is a hardening mistake: CoreDNS accepts only what
+// comes from kube-system, so every other namespace's queries are refused.
+var dnsFromKubeSystemOnly = obj{
+	"apiVersion": "crd.projectcalico.org/v1", "kind": "GlobalNetworkPolicy",
+	"metadata": obj{"name": "default.dns-from-kube-system-only"},
+	"spec": obj{"tier": "default", "order": 100, "selector": "k8s-app == 'kube-dns'", "types": []any{"Ingress"},
+		"ingress": []any{obj{"action": "Allow", "source": obj{"namespaceSelector": "kubernetes.io/metadata.name == 'kube-system'"}}}},
 }
 
 // result is one case's outcome, a line of the matrix table.
@@ -213,6 +266,9 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 		res.expect = "(none)"
 	}
 	c := newCluster(t, reg, idx, lc.spec)
+	if lc.setup != nil {
+		lc.setup(c)
+	}
 	srv := startDNS(t, c, lc.dns)
 	cl := startClient(t, c)
 	// The lab must work before it is broken: a healthy cluster answers.
@@ -312,6 +368,16 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 		res.ok = res.given == "(none)" && len(others) == 0
 	} else {
 		res.ok = res.given == lc.expect
+	}
+	if res.ok && lc.named != "" {
+		named := false
+		for _, f := range rep.Findings {
+			named = named || f.Rule == lc.expect && strings.Contains(f.Message, lc.named)
+		}
+		if !named {
+			res.ok = false
+			t.Logf("%s: no %s finding names %q", lc.name, lc.expect, lc.named)
+		}
 	}
 	if !res.ok {
 		var text bytes.Buffer
