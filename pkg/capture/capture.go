@@ -110,6 +110,9 @@ type Summary struct {
 	// Snapped counts packets cut by the capture's snap length.
 	Snapped     int64       `json:"snapped"`
 	Undecodable Undecodable `json:"undecodable"`
+	// NotSummarised counts the packets of a pcapng on interfaces past
+	// MaxInterfaces: counted in Packets and Bytes, not read.
+	NotSummarised int64 `json:"notSummarised,omitempty"`
 	// Truncated is set when the file ends inside a record or a record is
 	// corrupt: what was read before is summarised.
 	Truncated bool `json:"truncated"`

@@ -9,11 +9,10 @@ import (
 	"io"
 
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// readBuffer is the buffer that detects the format; pcapgo reads pcapng files
-// through it, and it is large enough that this costs one system call per few
+// readBuffer is the buffer that detects the format, and the first size of a
+// reader's window: large enough that reading costs one system call per few
 // hundred packets.
 const readBuffer = 64 << 10
 
@@ -29,24 +28,6 @@ type record struct {
 // until the next call.
 type source interface {
 	next() (data []byte, rec record, lt layers.LinkType, err error)
-}
-
-type ngSource struct {
-	r *pcapgo.NgReader
-}
-
-func (s *ngSource) next() ([]byte, record, layers.LinkType, error) {
-	data, ci, err := s.r.ZeroCopyReadPacketData()
-	if err != nil {
-		return nil, record{}, 0, err
-	}
-	lt := layers.LinkType(0xffff) // no link type: counted undecodable
-	if len(ci.AncillaryData) > 0 {
-		if l, ok := ci.AncillaryData[0].(layers.LinkType); ok {
-			lt = l
-		}
-	}
-	return data, record{ns: ci.Timestamp.UnixNano(), capLen: ci.CaptureLength, wireLen: ci.Length}, lt, nil
 }
 
 // errNotCapture marks input that is not a capture at all, as opposed to a
@@ -85,17 +66,12 @@ func openSource(r io.Reader) (source, string, layers.LinkType, error) {
 		}
 		return p, "pcap" + format, p.lt, nil
 	case 0x0a0d0d0a:
-		nr, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
+		nr, err := newNgReader(br)
 		if err != nil {
 			return nil, "", 0, headerErr("pcapng", err)
 		}
-		var lt layers.LinkType = 0xffff
-		if nr.NInterfaces() > 0 {
-			if ifc, err := nr.Interface(0); err == nil {
-				lt = ifc.LinkType
-			}
-		}
-		return &ngSource{r: nr}, "pcapng" + format, lt, nil
+		// The link type is that of the first packet's interface.
+		return nr, "pcapng" + format, 0xffff, nil
 	case 0xa1b2cd34, 0x34cdb2a1:
 		return nil, "", 0, fmt.Errorf("%w: modified (Kuznetzov) pcap format is not supported; convert it with editcap -F pcap", errNotCapture)
 	default:

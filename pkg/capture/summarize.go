@@ -29,10 +29,11 @@ func Summarize(r io.Reader, opts Options) (*Summary, []diag.Diagnostic) {
 	}
 	s.Format = format
 	st := newState(opts.withDefaults(), s)
-	if _, ng := src.(*ngSource); !ng {
+	ng, _ := src.(*ngReader)
+	if ng == nil {
 		s.LinkType = linkTypeName(lt)
 	}
-	num := 0
+	num, overCapFirst := 0, 0
 	for {
 		data, rec, plt, err := src.next()
 		if err != nil {
@@ -48,12 +49,36 @@ func Summarize(r io.Reader, opts Options) (*Summary, []diag.Diagnostic) {
 			break
 		}
 		num++
-		if num == 1 && s.LinkType == "" {
+		switch plt {
+		case ltOverCap:
+			// Its interface was not kept: its link type, snap
+			// length and time unit are unknown, so it is counted,
+			// not read, and said so below.
+			s.Packets++
+			s.Bytes += int64(rec.wireLen)
+			s.NotSummarised++
+			if overCapFirst == 0 {
+				overCapFirst = num
+			}
+			continue
+		case ltNoIface:
+			s.Packets++
+			s.Bytes += int64(rec.wireLen)
+			st.undecodable(num, "on an interface its section does not describe")
+			continue
+		}
+		if s.LinkType == "" {
 			s.LinkType = linkTypeName(plt)
 		}
 		st.packet(num, data, rec, plt)
 	}
 	st.finish()
+	if ng != nil && ng.OverCap > 0 {
+		ds.Warnf(0, "%d interface description blocks past the first %d of a section not kept (first: block %d)", ng.OverCap, MaxInterfaces, ng.OverCapFirst)
+	}
+	if s.NotSummarised > 0 {
+		ds.Warnf(overCapFirst, "%d packets on interfaces past the cap not summarised (first: packet %d)", s.NotSummarised, overCapFirst)
+	}
 	if st.unsupportedCount > 0 {
 		ds.Warnf(st.unsupportedFirst, "%d packets of link type %s not decoded (first: packet %d)", st.unsupportedCount, linkTypeName(st.unsupportedLink), st.unsupportedFirst)
 	}
@@ -104,6 +129,7 @@ type state struct {
 	dns              dnsTable
 	icmp             map[icmpKey]int // index into s.ICMP
 	maxNs            int64
+	timed            bool // a packet set FirstNs and LastNs (some are counted without a time)
 	unsupportedLink  layers.LinkType
 	unsupportedCount int64
 	unsupportedFirst int
@@ -171,12 +197,13 @@ func (st *state) packet(num int, data []byte, rec record, lt layers.LinkType) {
 	s.Packets++
 	s.Bytes += int64(rec.wireLen)
 	ns := rec.ns
-	if s.Packets == 1 || ns < s.FirstNs {
+	if !st.timed || ns < s.FirstNs {
 		s.FirstNs = ns
 	}
-	if s.Packets == 1 || ns > s.LastNs {
+	if !st.timed || ns > s.LastNs {
 		s.LastNs = ns
 	}
+	st.timed = true
 	if ns > st.maxNs {
 		st.maxNs = ns
 		st.dns.expire(st, ns)
