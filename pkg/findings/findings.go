@@ -107,6 +107,11 @@ type Finding struct {
 	// Insufficient marks an "insufficient data" finding: the rule could not judge
 	// because a source it needs was not collected, never a false "healthy".
 	Insufficient bool `json:"insufficient,omitempty"`
+	// NotApplicable marks a rule that does not apply here (its `notApplicable`
+	// key gave the reason, e.g. Calico routes nothing in policy-only mode): not
+	// a pass, not a lack of data, and nothing to fix. Message holds the reason,
+	// Evidence what shows it.
+	NotApplicable bool `json:"notApplicable,omitempty"`
 	// RuleFile and RuleLine locate the rule (for a rule-error: the expression
 	// that failed), e.g. "rules/route-next-hop-wrong.yaml", 12.
 	RuleFile string `json:"ruleFile,omitempty"`
@@ -134,9 +139,16 @@ func Compare(a, b Finding) int {
 	if c := cmp.Compare(a.Message, b.Message); c != 0 {
 		return c
 	}
-	// Insufficient-data findings after real ones of the same key.
+	// Insufficient-data findings after real ones of the same key, and
+	// not-applicable ones last.
 	if a.Insufficient != b.Insufficient {
 		if a.Insufficient {
+			return 1
+		}
+		return -1
+	}
+	if a.NotApplicable != b.NotApplicable {
+		if a.NotApplicable {
 			return 1
 		}
 		return -1

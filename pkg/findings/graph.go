@@ -59,7 +59,7 @@ func Reach(explains map[string][]string) map[string]map[string]bool {
 // Actionable says whether a finding says something is wrong (not a lack of
 // data, not a failing rule, not mere information).
 func Actionable(f Finding) bool {
-	return !f.Insufficient && f.Rule != RuleError && SeverityRank(f.Severity) >= SeverityRank(SeverityWarning)
+	return !f.Insufficient && !f.NotApplicable && f.Rule != RuleError && SeverityRank(f.Severity) >= SeverityRank(SeverityWarning)
 }
 
 // LinkCauses marks, among the actionable findings, each one that another
@@ -125,7 +125,7 @@ func Merge(fs []Finding) []Finding {
 	also := map[int][]string{}
 	out := fs[:0:0]
 	for _, f := range fs {
-		if f.Same == "" || f.Insufficient {
+		if f.Same == "" || f.Insufficient || f.NotApplicable {
 			out = append(out, f)
 			continue
 		}

@@ -26,6 +26,7 @@ type Group struct {
 	// ConsequenceOfNode is the node of the finding it follows from.
 	ConsequenceOfNode string      `json:"consequenceOfNode,omitempty"`
 	Insufficient      bool        `json:"insufficient,omitempty"`
+	NotApplicable     bool        `json:"notApplicable,omitempty"`
 	Evidence          []facts.Ref `json:"evidence"`
 	Remediation       string      `json:"remediation"`
 	// RootCause marks the group that holds the root-cause finding.
@@ -51,12 +52,12 @@ func (g Group) Where() string {
 func Groups(fs []findings.Finding, of int, root *RootCause) []Group {
 	type key struct {
 		rule, sev, stage, msg, peer, conseq, conseqNode string
-		insufficient                                    bool
+		insufficient, notApplicable                     bool
 	}
 	index := map[key]int{}
 	var out []Group
 	for _, f := range fs {
-		k := key{f.Rule, f.Severity, f.Stage, f.Message, f.Peer, f.ConsequenceOf, f.ConsequenceOfNode, f.Insufficient}
+		k := key{f.Rule, f.Severity, f.Stage, f.Message, f.Peer, f.ConsequenceOf, f.ConsequenceOfNode, f.Insufficient, f.NotApplicable}
 		i, ok := index[k]
 		if !ok {
 			i = len(out)
@@ -64,7 +65,7 @@ func Groups(fs []findings.Finding, of int, root *RootCause) []Group {
 			out = append(out, Group{
 				Rule: f.Rule, Severity: f.Severity, Stage: f.Stage, Title: f.Title, Message: f.Message,
 				Of: of, Peer: f.Peer, ConsequenceOf: f.ConsequenceOf, ConsequenceOfNode: f.ConsequenceOfNode, Insufficient: f.Insufficient,
-				Evidence: []facts.Ref{}, Remediation: f.Remediation,
+				NotApplicable: f.NotApplicable, Evidence: []facts.Ref{}, Remediation: f.Remediation,
 			})
 		}
 		g := &out[i]

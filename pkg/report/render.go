@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
@@ -48,6 +49,8 @@ func (p palette) status(s string) string {
 		return p.yellow + "WARN" + p.reset
 	case StatusPass:
 		return p.green + "pass" + p.reset
+	case StatusNotApplicable:
+		return p.dim + "n/a " + p.reset
 	}
 	return p.dim + "----" + p.reset
 }
@@ -66,7 +69,17 @@ func (p palette) severity(s string) string {
 type layout struct {
 	root                             *Group
 	consequences, others, notChecked []Group
-	names                            []string
+	// notApplicable: the rules that do not apply, one entry per reason.
+	notApplicable []naReason
+	names         []string
+}
+
+// naReason is one reason some rules do not apply, where, and what shows it.
+type naReason struct {
+	reason   string
+	rules    []string
+	where    string
+	evidence []facts.Ref
 }
 
 func arrange(r *Report) layout {
@@ -80,6 +93,8 @@ func arrange(r *Report) layout {
 		switch {
 		case g.RootCause && l.root == nil:
 			l.root = &gs[i]
+		case g.NotApplicable:
+			l.addNotApplicable(g)
 		case g.Insufficient || g.Severity == findings.SeverityInfo:
 			l.notChecked = append(l.notChecked, g)
 		case r.RootCause != nil && g.ConsequenceOf == r.RootCause.Rule && g.ConsequenceOfNode == r.RootCause.Node:
@@ -89,6 +104,29 @@ func arrange(r *Report) layout {
 		}
 	}
 	return l
+}
+
+// addNotApplicable folds a not-applicable group into the entry of its reason
+// and nodes: a dozen route and tunnel rules that do not apply for one reason
+// read as one line.
+func (l *layout) addNotApplicable(g Group) {
+	reason := strings.TrimPrefix(g.Message, "not applicable: ")
+	where := g.Where()
+	for i := range l.notApplicable {
+		x := &l.notApplicable[i]
+		if x.reason == reason && x.where == where {
+			if !slices.Contains(x.rules, g.Rule) {
+				x.rules = append(x.rules, g.Rule)
+			}
+			for _, e := range g.Evidence {
+				if !slices.Contains(x.evidence, e) {
+					x.evidence = append(x.evidence, e)
+				}
+			}
+			return
+		}
+	}
+	l.notApplicable = append(l.notApplicable, naReason{reason: reason, rules: []string{g.Rule}, where: where, evidence: slices.Clone(g.Evidence)})
 }
 
 func filterLine(f *Filter) string {
@@ -149,6 +187,9 @@ func Text(w io.Writer, r *Report, o TextOptions) error {
 		if len(l.notChecked) > 0 {
 			fmt.Fprintf(b, "  %d check(s) could not be made; see \"Not checked\" below.\n", countNotChecked(l.notChecked))
 		}
+		if n := countNotApplicable(l.notApplicable); n > 0 {
+			fmt.Fprintf(b, "  %d check(s) do not apply here; see \"Not applicable\" below.\n", n)
+		}
 	}
 
 	fmt.Fprintf(b, "\n%sRunbook stages%s\n", p.bold, p.reset)
@@ -188,9 +229,24 @@ func Text(w io.Writer, r *Report, o TextOptions) error {
 			fmt.Fprintf(b, "  %s on %s: %s\n", e(g.Rule), e(g.Where()), e(g.Message))
 		}
 	}
+	if len(l.notApplicable) > 0 {
+		fmt.Fprintf(b, "\n%sNot applicable%s (neither passed nor failed: nothing to check)\n", p.bold, p.reset)
+		for _, x := range l.notApplicable {
+			fmt.Fprintf(b, "  on %s: %s\n    %s\n", e(x.where), e(x.reason), e(strings.Join(x.rules, ", ")))
+			textEvidence(b, p, x.evidence, "    ")
+		}
+	}
 	writeDataQuality(b, r, "", "  ", e)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func countNotApplicable(na []naReason) int {
+	n := 0
+	for _, x := range na {
+		n += len(x.rules)
+	}
+	return n
 }
 
 func countNotChecked(gs []Group) int {
@@ -345,6 +401,9 @@ func Markdown(w io.Writer, r *Report) error {
 		if len(l.notChecked) > 0 {
 			fmt.Fprintf(b, " %d check(s) could not be made; see \"Not checked\" below.", countNotChecked(l.notChecked))
 		}
+		if n := countNotApplicable(l.notApplicable); n > 0 {
+			fmt.Fprintf(b, " %d check(s) do not apply here; see \"Not applicable\" below.", n)
+		}
 		b.WriteString("\n\n")
 	}
 
@@ -381,6 +440,31 @@ func Markdown(w io.Writer, r *Report) error {
 		b.WriteString("\n### Not checked, or for information\n\n")
 		for _, g := range l.notChecked {
 			fmt.Fprintf(b, "- %s on %s: %s\n", mdCode(g.Rule), mdText(g.Where()), mdText(g.Message))
+		}
+	}
+	if len(l.notApplicable) > 0 {
+		b.WriteString("\n### Not applicable\n\nNeither passed nor failed: these checks have nothing to judge here.\n")
+		for _, x := range l.notApplicable {
+			fmt.Fprintf(b, "\n- On %s: %s\n\n  ", mdText(x.where), mdText(x.reason))
+			for i, id := range x.rules {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(mdCode(id))
+			}
+			b.WriteString("\n")
+			if len(x.evidence) > 0 {
+				var lines []string
+				for i, ev := range x.evidence {
+					if i == maxEvidence {
+						lines = append(lines, fmt.Sprintf("... and %d more (-o json lists them all)", len(x.evidence)-maxEvidence))
+						break
+					}
+					lines = append(lines, escapeText(refString(ev)))
+				}
+				b.WriteString("\n")
+				mdFence(b, lines)
+			}
 		}
 	}
 	writeDataQuality(b, r, "\n### Data quality\n\n", "- ", mdText)

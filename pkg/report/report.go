@@ -25,6 +25,11 @@ const (
 	StatusFail    = "fail"
 	StatusWarn    = "warn"
 	StatusUnknown = "unknown"
+	// StatusNotApplicable: every check of the stage said it does not apply
+	// here (Calico's route and tunnel checks when a cloud CNI routes the
+	// pods). Nothing was judged, so it is not "pass"; nothing is missing
+	// either, so it is not "unknown".
+	StatusNotApplicable = "not-applicable"
 )
 
 // Report is the analysis of one set of bundles.
@@ -97,6 +102,18 @@ type Stage struct {
 	// NotChecked says, per rule that could not judge, where and why: a check
 	// without data did not pass.
 	NotChecked []NotChecked `json:"notChecked,omitempty"`
+	// NotApplicable says, per rule that does not apply, where, why and what
+	// shows it: neither a pass nor a lack of data.
+	NotApplicable []NotApplicable `json:"notApplicable,omitempty"`
+}
+
+// NotApplicable is one reason a rule does not apply, the nodes it concerns
+// ("" for the cluster as a whole) and the evidence.
+type NotApplicable struct {
+	Rule     string      `json:"rule"`
+	Nodes    []string    `json:"nodes"`
+	Reason   string      `json:"reason"`
+	Evidence []facts.Ref `json:"evidence"`
 }
 
 // NotChecked is one reason a rule could not judge, and the nodes it applies to.
@@ -182,7 +199,11 @@ func Build(in Input) *Report {
 			break
 		}
 	}
-	r.Stages = stages(r.Findings, in.Rules)
+	var names []string
+	for _, n := range c.Nodes {
+		names = append(names, n.Name)
+	}
+	r.Stages = stages(r.Findings, in.Rules, names)
 	return r
 }
 
@@ -256,8 +277,9 @@ func lowerFirst(s string) string {
 }
 
 // stages says, per runbook stage, whether its checks passed, failed, could not
-// be made, and which.
-func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
+// be made, did not apply, and which. nodes are the nodes analysed: a rule
+// that does not apply on some of them still passed on the others.
+func stages(fs []findings.Finding, rules []RuleInfo, nodes []string) []Stage {
 	var out []Stage
 	for _, st := range findings.Stages() {
 		var ids []string
@@ -268,12 +290,20 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 		}
 		sort.Strings(ids)
 		failed, warned, insufficient := map[string]bool{}, map[string]bool{}, map[string]bool{}
+		naNodes := map[string]map[string]bool{} // rule -> nodes it does not apply on ("" all)
 		var notChecked []NotChecked
+		var notApplicable []NotApplicable
 		for _, f := range fs {
 			if f.Stage != st {
 				continue
 			}
 			switch {
+			case f.NotApplicable:
+				if naNodes[f.Rule] == nil {
+					naNodes[f.Rule] = map[string]bool{}
+				}
+				naNodes[f.Rule][f.Node] = true
+				notApplicable = addNotApplicable(notApplicable, f)
 			case f.Insufficient || f.Rule == findings.RuleError:
 				// A rule that failed to evaluate did not pass either.
 				insufficient[ruleOfError(f)] = true
@@ -284,23 +314,27 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 				warned[f.Rule] = true
 			}
 		}
-		var passed, unknown []string
+		var passed, unknown, na []string
 		for _, id := range ids {
 			switch {
 			case failed[id] || warned[id]:
 			case insufficient[id]:
 				unknown = append(unknown, id)
+			case appliesNowhere(naNodes[id], nodes):
+				na = append(na, id)
 			default:
 				passed = append(passed, id)
 			}
 		}
-		s := Stage{Stage: st, NotChecked: notChecked}
+		s := Stage{Stage: st, NotChecked: notChecked, NotApplicable: notApplicable}
 		var parts []string
 		switch {
 		case len(failed) > 0:
 			s.Status = StatusFail
 		case len(warned) > 0:
 			s.Status = StatusWarn
+		case len(na) > 0 && len(na) == len(ids):
+			s.Status = StatusNotApplicable
 		case len(passed) == 0 && len(ids) > 0:
 			s.Status = StatusUnknown
 		case len(ids) == 0:
@@ -321,10 +355,68 @@ func stages(fs []findings.Finding, rules []RuleInfo) []Stage {
 		if len(unknown) > 0 {
 			parts = append(parts, "not checked for lack of data: "+strings.Join(unknown, ", "))
 		}
+		if len(na) > 0 {
+			part := "not applicable: " + strings.Join(na, ", ")
+			if why := oneReason(notApplicable, na); why != "" {
+				part += " (" + why + ")"
+			}
+			parts = append(parts, part)
+		}
 		s.Summary = strings.Join(parts, "; ")
 		out = append(out, s)
 	}
 	return out
+}
+
+// appliesNowhere says whether a rule's not-applicable findings cover every
+// node analysed (or the cluster as a whole).
+func appliesNowhere(na map[string]bool, nodes []string) bool {
+	if len(na) == 0 {
+		return false
+	}
+	if na[""] {
+		return true
+	}
+	for _, n := range nodes {
+		if !na[n] {
+			return false
+		}
+	}
+	return true
+}
+
+// oneReason is the reason the rules ids do not apply when it is the same for
+// all of them, else "".
+func oneReason(na []NotApplicable, ids []string) string {
+	why := ""
+	for _, x := range na {
+		if !slices.Contains(ids, x.Rule) {
+			continue
+		}
+		if why != "" && x.Reason != why {
+			return ""
+		}
+		why = x.Reason
+	}
+	return why
+}
+
+func addNotApplicable(na []NotApplicable, f findings.Finding) []NotApplicable {
+	reason := strings.TrimPrefix(f.Message, "not applicable: ")
+	for i := range na {
+		if na[i].Rule == f.Rule && na[i].Reason == reason {
+			if !slices.Contains(na[i].Nodes, f.Node) {
+				na[i].Nodes = append(na[i].Nodes, f.Node)
+			}
+			for _, e := range f.Evidence {
+				if !slices.Contains(na[i].Evidence, e) {
+					na[i].Evidence = append(na[i].Evidence, e)
+				}
+			}
+			return na
+		}
+	}
+	return append(na, NotApplicable{Rule: f.Rule, Nodes: []string{f.Node}, Reason: reason, Evidence: append([]facts.Ref{}, f.Evidence...)})
 }
 
 func addNotChecked(nc []NotChecked, f findings.Finding) []NotChecked {

@@ -18,6 +18,10 @@
 //	severity: critical                # critical | warning | info
 //	severityExpr: item.severity       # optional CEL string, overrides severity per match
 //	scope: node                       # node | pair | cluster
+//	notApplicable:                    # optional: why the rule does not apply here at all
+//	  reason: "cluster.calicoPolicyOnly ? 'Calico routes no pods: ' + cluster.calicoPolicyOnlyWhy : ''"
+//	  evidence: "[cluster.calicoPolicyOnlyRef]"   # optional CEL list(facts.Ref)
+//	                                  # (or notApplicable: "<CEL string>", the reason alone)
 //	needs: [routes]                   # facts.Node.Has keys; missing -> insufficient-data finding
 //	foreach: cluster.coreDNS.filter(p, p.node != node.name)  # optional CEL list; binds item
 //	whenEmpty: "size(cluster.coreDNS) == 0 ? 'no CoreDNS pod is known' : ''"
@@ -48,6 +52,13 @@
 // file is dropped, one without a node is on the finding's node.
 //
 // # Evaluation
+//
+// First, per node (node and pair scope: notApplicable sees cluster and node,
+// never peer) or once (cluster scope): a non-empty notApplicable reason gives
+// one info finding marked NotApplicable, with that reason and evidence, and
+// the rule does not run there; needs are not checked either, as data a rule
+// would not use is not missing. The report lists such rules as "not
+// applicable", neither passed nor "not checked".
 //
 // For each binding (node, pair, or the cluster) and each foreach item:
 // insufficient, if true or a non-empty string, gives an info finding marked

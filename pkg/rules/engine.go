@@ -196,13 +196,13 @@ func (e *Engine) EvalContext(ctx context.Context, c *facts.Cluster) []findings.F
 // lead to the same conclusion).
 func dedupe(fs []findings.Finding) []findings.Finding {
 	type key struct {
-		rule, sev, node, peer, msg string
-		insufficient               bool
+		rule, sev, node, peer, msg  string
+		insufficient, notApplicable bool
 	}
 	seen := make(map[key]bool, len(fs))
 	out := fs[:0]
 	for _, f := range fs {
-		k := key{f.Rule, f.Severity, f.Node, f.Peer, f.Message, f.Insufficient}
+		k := key{f.Rule, f.Severity, f.Node, f.Peer, f.Message, f.Insufficient, f.NotApplicable}
 		if seen[k] {
 			continue
 		}

@@ -42,18 +42,27 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 	case ScopeNode:
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
+			b := binding{node: st.nodes[i], nodeName: n.Name}
+			if f, na := st.notApplicableFinding(r, b); na {
+				out = append(out, f)
+				continue
+			}
 			if miss := missingNeeds(r, n); len(miss) > 0 {
 				out = append(out, insufficientNeeds(r, n.Name, miss))
 				continue
 			}
-			out = st.evalBinding(r, binding{node: st.nodes[i], nodeName: n.Name}, out)
+			out = st.evalBinding(r, b, out)
 		}
 	case ScopePair:
 		ok := make([]bool, len(c.Nodes))
 		for i := range c.Nodes {
 			n := &c.Nodes[i]
-			// One insufficient-data finding per node lacking a source, not one
-			// per pair it is part of.
+			// One not-applicable or insufficient-data finding per node, not
+			// one per pair it is part of.
+			if f, na := st.notApplicableFinding(r, binding{node: st.nodes[i], nodeName: n.Name}); na {
+				out = append(out, f)
+				continue
+			}
 			if miss := missingNeeds(r, n); len(miss) > 0 {
 				out = append(out, insufficientNeeds(r, n.Name, miss))
 				continue
@@ -72,6 +81,9 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 			}
 		}
 	default: // ScopeCluster
+		if f, na := st.notApplicableFinding(r, binding{}); na {
+			return append(out, f)
+		}
 		// A cluster rule can judge when some node has each source it needs.
 		var miss []string
 		for _, need := range r.Needs {

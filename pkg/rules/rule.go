@@ -39,7 +39,7 @@ func NeedsKeys() []string {
 
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
-	"id", "title", "stage", "severity", "severityExpr", "scope", "needs", "foreach",
+	"id", "title", "stage", "severity", "severityExpr", "scope", "notApplicable", "needs", "foreach",
 	"whenEmpty", "variables", "match", "message", "evidence", "peer", "same", "insufficient", "explains", "remediation",
 }
 
@@ -77,6 +77,8 @@ type Rule struct {
 	remediation  *template
 	insufficient *expr
 	whenEmpty    *expr
+	// notApplicable (applies.go) says when the rule has no question to answer.
+	notApplicable *notApplicable
 }
 
 // expr is one compiled CEL expression of a rule, with what is needed to point
@@ -228,6 +230,16 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 		return x
 	}
 
+	if v := fields["notApplicable"]; v != nil {
+		// Judged per node (or for the cluster), before needs: no peer.
+		naEnv := e.nodeEnv
+		if r.Scope == ScopeCluster {
+			naEnv = e.base
+		}
+		na, naErrs := e.compileNotApplicable(naEnv, src, v)
+		errs = append(errs, naErrs...)
+		r.notApplicable = na
+	}
 	if fields["whenEmpty"] != nil && fields["foreach"] == nil {
 		errs = append(errs, src.errNode(fields["whenEmpty"], "whenEmpty needs a foreach"))
 	}

@@ -32,7 +32,7 @@ import (
 // The findings compared are those of the rule the file is named after, of the
 // rules named in want, and rule-error findings; with `allRules: true`, all of
 // them. Each want entry matches one finding by rule, node, peer (empty: none),
-// severity (empty: any) and insufficient (default false); the comparison is
+// severity (empty: any), insufficient and notApplicable (default false); the comparison is
 // of multisets, so two findings of one rule on one node need two entries.
 
 // TestFile is one rule-test file; Name is how results refer to it.
@@ -99,11 +99,12 @@ func (r TestResult) Passed() bool { return r.Err == nil && r.Diff == "" }
 
 // WantFinding is one expected finding.
 type WantFinding struct {
-	Rule         string
-	Node         string
-	Peer         string
-	Severity     string
-	Insufficient bool
+	Rule          string
+	Node          string
+	Peer          string
+	Severity      string
+	Insufficient  bool
+	NotApplicable bool
 }
 
 func (w WantFinding) String() string {
@@ -120,12 +121,16 @@ func (w WantFinding) String() string {
 	if w.Insufficient {
 		parts = append(parts, "insufficient: true")
 	}
+	if w.NotApplicable {
+		parts = append(parts, "notApplicable: true")
+	}
 	return "{" + strings.Join(parts, ", ") + "}"
 }
 
 func (w WantFinding) matches(f findings.Finding) bool {
 	return w.Rule == f.Rule && w.Node == f.Node && w.Peer == f.Peer &&
-		(w.Severity == "" || w.Severity == f.Severity) && w.Insufficient == f.Insufficient
+		(w.Severity == "" || w.Severity == f.Severity) && w.Insufficient == f.Insufficient &&
+		w.NotApplicable == f.NotApplicable
 }
 
 type testCase struct {
@@ -206,7 +211,7 @@ func runCase(eng *Engine, id string, tc testCase, baseDir string, build BuildFun
 		if used[i] {
 			continue
 		}
-		w := WantFinding{Rule: f.Rule, Node: f.Node, Peer: f.Peer, Severity: f.Severity, Insufficient: f.Insufficient}
+		w := WantFinding{Rule: f.Rule, Node: f.Node, Peer: f.Peer, Severity: f.Severity, Insufficient: f.Insufficient, NotApplicable: f.NotApplicable}
 		unexpected = append(unexpected, "  - "+w.String()+"  # "+f.Message)
 	}
 	if len(missing) == 0 && len(unexpected) == 0 {
@@ -337,7 +342,7 @@ func parseTestFile(tf TestFile) ([]testCase, []error) {
 func parseWant(src *source, n *yaml.Node) (WantFinding, []error) {
 	var w WantFinding
 	var errs []error
-	errs = append(errs, eachField(src, n, "want", []string{"rule", "node", "peer", "severity", "insufficient"}, func(key string, _, v *yaml.Node) {
+	errs = append(errs, eachField(src, n, "want", []string{"rule", "node", "peer", "severity", "insufficient", "notApplicable"}, func(key string, _, v *yaml.Node) {
 		s, err := scalar(src, key, v)
 		if err != nil {
 			errs = append(errs, err)
@@ -355,11 +360,15 @@ func parseWant(src *source, n *yaml.Node) (WantFinding, []error) {
 				errs = append(errs, src.errNode(v, "severity %q is not one of critical, warning, info", s))
 			}
 			w.Severity = s
-		case "insufficient":
+		case "insufficient", "notApplicable":
 			if s != "true" && s != "false" {
-				errs = append(errs, src.errNode(v, "insufficient must be true or false"))
+				errs = append(errs, src.errNode(v, "%s must be true or false", key))
 			}
-			w.Insufficient = s == "true"
+			if key == "insufficient" {
+				w.Insufficient = s == "true"
+			} else {
+				w.NotApplicable = s == "true"
+			}
 		}
 	})...)
 	if n.Kind == yaml.MappingNode && w.Rule == "" {

@@ -106,7 +106,7 @@ func reportRun(o *reportOptions, args []string, w io.Writer) error {
 	if o.failOn != "" {
 		min := findings.SeverityRank(o.failOn)
 		for _, f := range full.Findings {
-			if !f.Insufficient && f.Rule != findings.RuleError && findings.SeverityRank(f.Severity) >= min {
+			if !f.Insufficient && !f.NotApplicable && f.Rule != findings.RuleError && findings.SeverityRank(f.Severity) >= min {
 				return &exitError{code: ExitFindings, err: errors.New("findings at or above " + o.failOn)}
 			}
 		}
@@ -133,7 +133,8 @@ func unjudged(r *report.Report) string {
 	}
 	judged := false
 	for _, s := range r.Stages {
-		if s.Status != report.StatusUnknown {
+		// A stage whose checks do not apply judged nothing either.
+		if s.Status != report.StatusUnknown && s.Status != report.StatusNotApplicable {
 			judged = true
 		}
 	}
