@@ -1,6 +1,7 @@
 package obfuscate
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,7 +13,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// Pcap rewrites a classic pcap capture with the mapping of Text: the source and
+// Pcap rewrites a pcap or pcapng capture with the mapping of Text: the source and
 // destination of every IPv4 and IPv6 header (outer, IP-in-IP and VXLAN
 // inner, and the header an ICMP error quotes), ARP addresses and the A/AAAA
 // answers of DNS. Packets keep their sizes and every other byte; each checksum
@@ -20,8 +21,25 @@ import (
 // correct checksum stays correct and one that was wrong (transmit offload)
 // stays wrong by the same amount. vxlanPorts are the UDP ports of VXLAN
 // (4789 when empty). It streams: memory does not grow with the capture.
+// Packets of link types it cannot rewrite make it an error, as any damage
+// but a file cut short does: nothing unrewritten is written. Of a pcapng,
+// what is kept besides the packets is said at ngIDBKeep.
 func (o *Obfuscator) Pcap(dst io.Writer, src io.Reader, vxlanPorts []int) (packets int, err error) {
-	r, err := pcapgo.NewReader(src)
+	rw := packetRewriter{o: o, vxlan: map[uint16]bool{4789: true}}
+	if len(vxlanPorts) > 0 {
+		rw.vxlan = map[uint16]bool{}
+		for _, p := range vxlanPorts {
+			rw.vxlan[uint16(p)] = true
+		}
+	}
+	br, ok := src.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReader(src)
+	}
+	if magic, _ := br.Peek(4); len(magic) == 4 && binary.LittleEndian.Uint32(magic) == 0x0A0D0D0A {
+		return o.pcapng(dst, br, &rw)
+	}
+	r, err := pcapgo.NewReader(br)
 	if err != nil {
 		return 0, fmt.Errorf("obfuscate capture: %w", err)
 	}
@@ -33,13 +51,6 @@ func (o *Obfuscator) Pcap(dst io.Writer, src io.Reader, vxlanPorts []int) (packe
 	}
 	if err := w.WriteFileHeader(r.Snaplen(), r.LinkType()); err != nil {
 		return 0, fmt.Errorf("obfuscate capture: %w", err)
-	}
-	rw := packetRewriter{o: o, vxlan: map[uint16]bool{4789: true}}
-	if len(vxlanPorts) > 0 {
-		rw.vxlan = map[uint16]bool{}
-		for _, p := range vxlanPorts {
-			rw.vxlan[uint16(p)] = true
-		}
 	}
 	for {
 		data, ci, err := r.ReadPacketData()
@@ -54,7 +65,9 @@ func (o *Obfuscator) Pcap(dst io.Writer, src io.Reader, vxlanPorts []int) (packe
 			}
 			return packets, fmt.Errorf("obfuscate capture: packet %d: %w", packets+1, err)
 		}
-		rw.link(data, r.LinkType())
+		if !rw.link(data, r.LinkType()) {
+			return packets, fmt.Errorf("obfuscate capture: link type %d not rewritten", int(r.LinkType()))
+		}
 		if err := w.WritePacket(ci, data); err != nil {
 			return packets, fmt.Errorf("obfuscate capture: %w", err)
 		}
@@ -79,7 +92,9 @@ type csum struct {
 	outer []csum
 }
 
-func (rw *packetRewriter) link(p []byte, lt layers.LinkType) {
+// link rewrites a packet of link type lt; false for a link type it does not
+// know, whose addresses it could not find.
+func (rw *packetRewriter) link(p []byte, lt layers.LinkType) bool {
 	switch lt {
 	case layers.LinkTypeEthernet:
 		rw.ether(p, nil)
@@ -91,9 +106,17 @@ func (rw *packetRewriter) link(p []byte, lt layers.LinkType) {
 		if len(p) >= 20 {
 			rw.ethertype(binary.BigEndian.Uint16(p[0:2]), p[20:], nil)
 		}
-	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12:
+	case layers.LinkTypeRaw, layers.LinkTypeIPv4, layers.LinkTypeIPv6, 12, 14:
 		rw.rawIP(p, nil)
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		// A 4-byte address family; the version nibble tells the rest.
+		if len(p) >= 4 {
+			rw.rawIP(p[4:], nil)
+		}
+	default:
+		return false
 	}
+	return true
 }
 
 // ether handles an Ethernet frame (outer, or inside VXLAN whose UDP checksum
