@@ -73,6 +73,10 @@ type builder struct {
 	// then the nodes.
 	nodes   []*load.Node
 	sources []*load.Node
+	// owners and facing index the nodes' addresses for owner (built on first
+	// use, once the addresses are final).
+	owners map[netip.Addr]string
+	facing map[string]string
 }
 
 // sharedDaemonSet gives nodes whose bundle holds neither calico-node's

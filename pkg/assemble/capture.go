@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"net/netip"
 	"path"
 	"sort"
 	"strings"
@@ -135,15 +136,54 @@ func (b *builder) owner(addr string) string {
 	if err != nil {
 		return ""
 	}
-	if name := celext.NodeOwningIP(b.c, a); name != "" {
+	if b.owners == nil {
+		b.indexOwners()
+	}
+	if name, ok := b.owners[a.WithZone("").Unmap()]; ok {
 		return name
 	}
-	for _, n := range b.c.Nodes {
-		if n.PeerFacingIP == addr || n.SendIP == addr {
-			return n.Name
+	return b.facing[addr]
+}
+
+// indexOwners maps every node address to the first node (in cluster order)
+// holding it, as celext.NodeOwningIP answers, and the peer-facing and send
+// addresses likewise: a node's links carry thousands of addresses (kube-ipvs0
+// holds every Service IP), and scanning every node's for each tunnel flow
+// made the captures of a fleet cost N² parses.
+func (b *builder) indexOwners() {
+	b.owners = map[netip.Addr]string{}
+	b.facing = map[string]string{}
+	add := func(s, name string, parse func(string) (netip.Addr, error)) {
+		a, err := parse(s)
+		if err != nil {
+			return
+		}
+		a = a.WithZone("").Unmap()
+		if _, ok := b.owners[a]; !ok {
+			b.owners[a] = name
 		}
 	}
-	return ""
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		for _, s := range n.IPs {
+			add(s, n.Name, celext.AddrOf)
+		}
+		if n.InternalIP != "" {
+			add(n.InternalIP, n.Name, celext.ParseAddr)
+		}
+		for _, l := range n.Links {
+			for _, s := range l.Addrs {
+				add(s, n.Name, celext.AddrOf)
+			}
+		}
+	}
+	for _, n := range b.c.Nodes {
+		for _, s := range []string{n.PeerFacingIP, n.SendIP} {
+			if _, ok := b.facing[s]; !ok && s != "" {
+				b.facing[s] = n.Name
+			}
+		}
+	}
 }
 
 // capturedSend lists the outer source addresses a node's own captures show its
