@@ -642,7 +642,8 @@ def counter(seed, lo=0, hi=5000):
     return pk, pk * (60 + v % 40)
 
 
-def iptables_save(c, n, kube_mode, with_dns=True, ipip_accept=None, ipip_drop=None, version="v1.8.7 (nf_tables)"):
+def iptables_save(c, n, kube_mode, with_dns=True, ipip_accept=None, ipip_drop=None, version="v1.8.7 (nf_tables)",
+                  vxlan_accept=None, vxlan_drop=None):
     stamp = "Tue Jun 11 08:14:52 2024"
     tool = "iptables-save" if "nf_tables" not in version else "iptables-nft-save"
     ver = version.split(" ")[0]
@@ -767,8 +768,8 @@ def iptables_save(c, n, kube_mode, with_dns=True, ipip_accept=None, ipip_drop=No
         fadd("cali-INPUT", '-p ipencap -m comment --comment "cali:PajejrV4aFdkZojI" -m comment --comment "Allow IPIP packets from Calico hosts" -m set --match-set cali40all-hosts-net src -m addrtype --dst-type LOCAL -j ACCEPT', raw_cnt=acc)
         fadd("cali-INPUT", '-p ipencap -m comment --comment "cali:_wjq-Yrma8Ly1Svo" -m comment --comment "Drop IPIP packets from non-Calico hosts" -j DROP', raw_cnt=drop)
     else:
-        fadd("cali-INPUT", '-p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports 4789 -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT')
-        fadd("cali-INPUT", '-p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports 4789 -m addrtype --dst-type LOCAL -j DROP', zero=True)
+        fadd("cali-INPUT", '-p udp -m comment --comment "cali:J76FwxInZIsk7uKY" -m comment --comment "Allow IPv4 VXLAN packets from allowed hosts" -m multiport --dports 4789 -m set --match-set cali40all-vxlan-net src -m addrtype --dst-type LOCAL -j ACCEPT', raw_cnt=vxlan_accept)
+        fadd("cali-INPUT", '-p udp -m comment --comment "cali:4cgmbdWsLmozYhJh" -m comment --comment "Drop IPv4 VXLAN packets from non-allowed hosts" -m multiport --dports 4789 -m addrtype --dst-type LOCAL -j DROP', zero=True, raw_cnt=vxlan_drop)
     fadd("cali-INPUT", '-m comment --comment "cali:ss8lEMQsXi-s6qYT" -j MARK --set-xmark 0x0/0xfff00000')
     fadd("cali-INPUT", '-m comment --comment "cali:PgIW-V0nEjwPhF_8" -j cali-forward-check')
     fadd("cali-INPUT", '-m comment --comment "cali:QMJlDwlS0OjHyfMN" -m mark ! --mark 0x0/0xfff00000 -j RETURN')
@@ -1913,6 +1914,34 @@ def s_host_not_allowed():
         "non-Calico hosts` counts [48213:5399856]. The finding sits on the receiving node.",
         "-> calico-ipip-host-not-allowed critical on k8s-infra-1, peer k8s-infra-2.")
     c.drop_bundles = ["k8s-infra-3"]
+    return c
+
+
+@scenario("calico-ipip-host-not-allowed-vxlan")
+def s_host_not_allowed_vxlan():
+    names = ["edge-w1", "edge-w2", "edge-w3"]
+    ips = ["172.22.4.21", "172.22.4.22", "172.22.4.23"]
+    blocks = ["10.42.5.0/26", "10.42.33.64/26", "10.42.77.0/26"]
+    nodes = simple_nodes(names, ips, 24, "enp1s0", "172.22.4.1", blocks, "ubuntu22")
+    c = Cluster("", nodes, "vxlan", "10.43.0.10", "10.43.0.0/16", "10.42.0.0/16",
+                [("10.42.77.10", "edge-w3")], kube_on="edge-w2", proxy_mode="iptables")
+    place_pods(c, {"edge-w1": ["10.42.5.9"]})
+    a = c.node("edge-w1")
+    # edge-w1's felix stopped following the datastore before edge-w3 joined:
+    # its allowlist lacks edge-w3; the other nodes list every node.
+    a.iptables = lambda c_, n: iptables_save(c_, n, "iptables", vxlan_accept="[20417:2899214]", vxlan_drop="[3391:407012]")
+    a.ipset = lambda c_, n: ipset_list(c_, n, ips[:2])
+    for n in c.nodes[1:]:
+        n.iptables = lambda c_, n: iptables_save(c_, n, "iptables")
+        n.ipset = lambda c_, n: ipset_list(c_, n, ips)
+    c.title = header(
+        "calico-ipip-host-not-allowed, VXLAN: three Ubuntu nodes on 172.22.4.0/24 (enp1s0), pods",
+        "10.42.0.0/16 over VXLAN Always, DNS 10.43.0.10 (CoreDNS on edge-w3). On edge-w1 the",
+        "ipset cali40all-vxlan-net holds 172.22.4.21 and 172.22.4.22 but not edge-w3's",
+        "172.22.4.23 (edge-w1's felix no longer follows the datastore); cali-INPUT's `Drop IPv4",
+        "VXLAN packets from non-allowed hosts` counts [3391:407012]. edge-w2 and edge-w3 list",
+        "all three nodes.",
+        "-> calico-ipip-host-not-allowed critical on edge-w1, peer edge-w3.")
     return c
 
 

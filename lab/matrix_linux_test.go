@@ -52,8 +52,15 @@ var cases = []labCase{
 			nodeC(c).uplink, nodeA(c).uplink))
 	}},
 	{name: "vxlan-dropped-by-receiver-firewall", expect: "link-tunnel-dropped-on-arrival", fault: func(c *cluster) {
-		// Felix's allowlist on node-a no longer holds node-c (an unknown
-		// source to it): node-c's VXLAN is dropped on arrival.
+		// node-a's host firewall (not felix's) admits VXLAN from its own
+		// subnet only: node-c's VXLAN, from the other subnet, is dropped on
+		// arrival, and nothing in felix's rules says why.
+		c.nftApply(nodeA(c).ns, fmt.Sprintf("table inet pnd-lab-hostfw {\n chain input {\n  type filter hook input priority filter; policy accept;\n  udp dport 4789 ip saddr != %s.0/24 drop\n }\n}\n", subnetA))
+	}},
+	{name: "vxlan-host-not-in-felix-allowlist", expect: "calico-ipip-host-not-allowed", named: "cali40all-vxlan-net", fault: func(c *cluster) {
+		// Felix's allowlist on node-a no longer holds node-c (as when node-a's
+		// felix stopped following the datastore): felix's cali-INPUT rule
+		// drops node-c's VXLAN as from a host it does not know.
 		c.nsRun(nodeA(c).ns, "ipset", "del", "cali40all-vxlan-net", nodeC(c).knownIP+"/32")
 	}},
 	{name: "pod-block-route-deleted", expect: "route-pod-block-missing", fault: func(c *cluster) {

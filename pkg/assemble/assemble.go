@@ -708,15 +708,16 @@ func (b *builder) iptables() {
 			}
 		}
 		for _, r := range t.CalicoIPIPRules() {
-			if r.Kind != "ipip" {
-				continue
+			accept, drop := &n.IPTables.IPIPAccept, &n.IPTables.IPIPDrop
+			if r.Kind == "vxlan" {
+				accept, drop = &n.IPTables.VXLANAccept, &n.IPTables.VXLANDrop
 			}
 			fr := ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line)
 			switch r.Action {
 			case "ACCEPT":
-				n.IPTables.IPIPAccept = append(n.IPTables.IPIPAccept, fr)
+				*accept = append(*accept, fr)
 			case "DROP":
-				n.IPTables.IPIPDrop = append(n.IPTables.IPIPDrop, fr)
+				*drop = append(*drop, fr)
 			}
 		}
 		if !n.Has[facts.HasKubeProxy] && n.KubeProxyMode == "" && n.IPTables.HasKubeChains {
@@ -730,6 +731,12 @@ func (b *builder) iptables() {
 				n.IPTables.AllHostsNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
+				}
+			}
+			if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
+				n.IPTables.AllVXLANNetKnown = s.Complete()
+				for _, m := range s.Members {
+					n.IPTables.AllVXLANNet = append(n.IPTables.AllVXLANNet, m.Value)
 				}
 			}
 		}

@@ -485,6 +485,13 @@ type IPTables struct {
 	// AllHostsNet: members of the ipset cali40all-hosts-net (IPIP accepted from).
 	AllHostsNet      []string `json:"allHostsNet"`
 	AllHostsNetKnown bool     `json:"allHostsNetKnown"`
+	// VXLANAccept/VXLANDrop: Calico's cali-INPUT rules for VXLAN (UDP to the
+	// VXLAN port), and AllVXLANNet the members of the ipset
+	// cali40all-vxlan-net (VXLAN accepted from).
+	VXLANAccept      []Rule   `json:"vxlanAccept"`
+	VXLANDrop        []Rule   `json:"vxlanDrop"`
+	AllVXLANNet      []string `json:"allVXLANNet"`
+	AllVXLANNetKnown bool     `json:"allVXLANNetKnown"`
 	ForwardPolicy    string   `json:"forwardPolicy"`
 }
 
