@@ -27,8 +27,9 @@ type Config struct {
 	Bytes   int64
 	Nodes   int    // nodes of the cluster; default 16
 	Seed    uint64 // of the packet mix
-	// UnansweredPermille of the DNS queries get no answer; default 20, or
-	// 950 in a storm.
+	// UnansweredPermille of the DNS queries get no answer; default (0) 20,
+	// or 950 in a storm; negative: every query is answered (a healthy
+	// capture, as the fleet benchmark's nodes without a planted fault).
 	UnansweredPermille int
 	// StormQPS, when set, makes the capture a DNS timeout storm: every
 	// exchange a DNS query (plain to the VIP, or through a tunnel) at this
@@ -52,6 +53,24 @@ type Cluster struct {
 	NodeIP   func(node int) net.IP    // the node's underlay address
 	PodIP    func(node, k int) net.IP // the k-th pod address of the node's block
 	IPIPOnly bool                     // no VXLAN packets (an IPIP cluster)
+	// VXLANOnly: no IP-in-IP packets (a VXLAN cluster); ignored with IPIPOnly.
+	VXLANOnly bool
+	// Joinable makes the tunnel traffic of each direction of each pair of
+	// nodes a stream of its own, drawn from PairSeed and the two nodes, and
+	// gives every pair the same number of exchanges, so that the capture of
+	// Self and the capture of a peer (written with the same PairSeed, the
+	// same number of peers and the same size) hold exactly the same packets
+	// between them, as two healthy nodes' captures would; the analyzer's join
+	// of sent with received then finds nothing lost. Tunnelled queries are
+	// left unanswered at TunnelUnansweredPermille (cluster-wide, default
+	// none); UnansweredPermille and StormQPS apply to Self's plain DNS to the
+	// VIP only, so that a storm on one node does not unbalance its tunnels.
+	// The size is met approximately: the number of rounds (one exchange per
+	// pair direction and a few plain queries each) is estimated from it the
+	// same way on every node.
+	Joinable                 bool
+	PairSeed                 uint64
+	TunnelUnansweredPermille int
 }
 
 // Stats is what was written, for the benchmark to compare counts with.
@@ -197,7 +216,10 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	if c.Nodes > 200 {
 		return Stats{}, fmt.Errorf("at most 200 nodes")
 	}
-	if c.UnansweredPermille <= 0 {
+	switch {
+	case c.UnansweredPermille < 0:
+		c.UnansweredPermille = 0
+	case c.UnansweredPermille == 0:
 		c.UnansweredPermille = 20
 		if c.StormQPS > 0 {
 			c.UnansweredPermille = 950
@@ -287,6 +309,86 @@ func Write(w io.Writer, c Config) (Stats, error) {
 	done := func() bool {
 		return (c.Packets > 0 && st.Packets >= c.Packets) || (c.Bytes > 0 && st.Bytes >= c.Bytes)
 	}
+	if cl.Joinable {
+		if c.AnswerLag > 0 {
+			return st, fmt.Errorf("a joinable capture has no answer lag")
+		}
+		// One stream per pair direction: pairs[2j] is Self to Peers[j],
+		// pairs[2j+1] the way back.
+		streams := make([]*rand.Rand, len(pairs))
+		for j := range pairs {
+			a, b := cl.Self, cl.Peers[j/2]
+			if j%2 == 1 {
+				a, b = b, a
+			}
+			streams[j] = rand.New(rand.NewPCG(cl.PairSeed^uint64(a)<<32^uint64(b), 0x243f6a8885a308d3))
+		}
+		plain := max(1, len(pairs)*15/85) // the mix's share of plain DNS
+		// Estimated bytes per round (tunnel exchange ~260, plain ~230): the
+		// same on every node with as many peers, whatever its streams drew
+		// and whether it has a storm (whose capture is the larger for it).
+		est := int64(len(pairs))*260 + int64(plain)*230
+		rounds := int64(1)
+		if c.Bytes > 0 {
+			rounds = max(1, (c.Bytes+est-1)/est)
+		}
+		if c.Packets > 0 {
+			byPackets := max(1, c.Packets/(int64(len(pairs))*3/2+int64(plain)*2))
+			if c.Bytes == 0 || byPackets < rounds {
+				rounds = byPackets
+			}
+		}
+		exchange := func(q, a *template, client byte, unansweredPermille int, draw *rand.Rand) error {
+			id++
+			port++
+			if port < 30000 {
+				port = 30000
+			}
+			if err := emit(q, client); err != nil {
+				return err
+			}
+			st.DNSQueries++
+			if draw.IntN(1000) < unansweredPermille {
+				st.DNSUnanswered++
+				return nil
+			}
+			st.DNSResponses++
+			return emit(a, client)
+		}
+		if c.StormQPS > 0 {
+			plain = 4 * len(pairs)
+		}
+		for r := int64(0); r < rounds; r++ {
+			for j, draw := range streams {
+				p := &pairs[j]
+				ts := &p.ipip
+				if !cl.IPIPOnly && (cl.VXLANOnly || draw.IntN(2) == 0) {
+					ts = &p.vxlan
+				}
+				var err error
+				if k := draw.IntN(100); k < 65 {
+					kind := innerTCPAck
+					if k < 16 {
+						kind = innerTCPData
+					}
+					err = emit(&ts[kind], 0)
+				} else {
+					st.InnerQuery++
+					err = exchange(&ts[innerDNSQuery], &ts[innerDNSAnswer], byte(2+draw.IntN(60)), cl.TunnelUnansweredPermille, draw)
+				}
+				if err != nil {
+					return st, err
+				}
+			}
+			for k := 0; k < plain; k++ {
+				st.PlainDNSQueries++
+				if err := exchange(&pq, &pa, byte(2+rng.IntN(60)), c.UnansweredPermille, rng); err != nil {
+					return st, err
+				}
+			}
+		}
+		return st, bw.Flush()
+	}
 	for !done() {
 		p := &pairs[rng.IntN(len(pairs))]
 		r := rng.IntN(100)
@@ -300,7 +402,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 			if rng.IntN(4) == 0 {
 				k = innerTCPData
 			}
-			if r < 30 || cl.IPIPOnly {
+			if cl.IPIPOnly || r < 30 && !cl.VXLANOnly {
 				err = emit(&p.ipip[k], 0)
 			} else {
 				err = emit(&p.vxlan[k], 0)
@@ -314,7 +416,7 @@ func Write(w io.Writer, c Config) (Stats, error) {
 			client := byte(2 + rng.IntN(60))
 			q, a := &pq, &pa
 			switch {
-			case r < 70 || r < 85 && cl.IPIPOnly:
+			case !cl.VXLANOnly && (r < 70 || r < 85 && cl.IPIPOnly):
 				q, a = &p.ipip[innerDNSQuery], &p.ipip[innerDNSAnswer]
 				st.InnerQuery++
 			case r < 85:
