@@ -731,6 +731,7 @@ func (b *builder) iptables() {
 				n.IPTables.AllHostsNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
+					addHostsNetMember(&n.IPTables, m.Value)
 				}
 			}
 			if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
@@ -784,4 +785,23 @@ func (b *builder) nft() {
 
 func ruleFact(n *load.Node, chain, target string, pkts, bytes int, comment string, line int) facts.Rule {
 	return facts.Rule{Chain: chain, Target: target, Packets: pkts, Bytes: bytes, Comment: comment, Ref: refAt(n, bundle.IPTablesSavePath, line)}
+}
+
+// addHostsNetMember indexes one member of cali40all-hosts-net: a single
+// address (bare or a host prefix, as ipset prints hash:net entries) goes into
+// the set AllHostsNetIPs, for a lookup instead of a scan of the whole ipset
+// for every peer; a wider network into AllHostsNetNets.
+func addHostsNetMember(t *facts.IPTables, m string) {
+	if t.AllHostsNetIPs == nil {
+		t.AllHostsNetIPs = map[string]bool{}
+	}
+	if !strings.Contains(m, "/") {
+		t.AllHostsNetIPs[m] = true
+		return
+	}
+	if p, err := netip.ParsePrefix(m); err == nil && p.IsSingleIP() {
+		t.AllHostsNetIPs[p.Addr().String()] = true
+		return
+	}
+	t.AllHostsNetNets = append(t.AllHostsNetNets, m)
 }

@@ -25,22 +25,24 @@ import (
 // CEL type names of the facts structs, as ext.NativeTypes names them (Go
 // package name, dot, struct name).
 const (
-	ClusterTypeName = "facts.Cluster"
-	NodeTypeName    = "facts.Node"
-	RouteTypeName   = "facts.Route"
-	LinkTypeName    = "facts.Link"
-	RefTypeName     = "facts.Ref"
+	ClusterTypeName    = "facts.Cluster"
+	NodeTypeName       = "facts.Node"
+	RouteTypeName      = "facts.Route"
+	LinkTypeName       = "facts.Link"
+	RefTypeName        = "facts.Ref"
+	TunnelPathTypeName = "facts.TunnelPath"
 )
 
 // CEL types of the facts structs and of the opaque IP and CIDR values.
 var (
-	ClusterType = cel.ObjectType(ClusterTypeName)
-	NodeType    = cel.ObjectType(NodeTypeName)
-	RouteType   = cel.ObjectType(RouteTypeName)
-	LinkType    = cel.ObjectType(LinkTypeName)
-	RefType     = cel.ObjectType(RefTypeName)
-	IPType      = ext.IPType
-	CIDRType    = ext.CIDRType
+	ClusterType    = cel.ObjectType(ClusterTypeName)
+	NodeType       = cel.ObjectType(NodeTypeName)
+	RouteType      = cel.ObjectType(RouteTypeName)
+	LinkType       = cel.ObjectType(LinkTypeName)
+	RefType        = cel.ObjectType(RefTypeName)
+	TunnelPathType = cel.ObjectType(TunnelPathTypeName)
+	IPType         = ext.IPType
+	CIDRType       = ext.CIDRType
 )
 
 // Lib returns the library. It registers the facts structs as CEL types (field
@@ -109,6 +111,19 @@ var (
 //	nodeNamed(facts.Cluster, string) -> facts.Node
 //	nodeOwningIP(facts.Cluster, string|IP) -> string
 //	nodeOwningPodIP(facts.Cluster, string|IP) -> string
+//
+// The tunnel paths between two nodes (see TunnelPathsBetween; ” for either
+// name matches any node), in the order of cluster.tunnelPaths:
+//
+//	tunnelPaths(facts.Cluster, string, string) -> list(facts.TunnelPath)
+//
+// Examples:
+//
+//	tunnelPaths(cluster, node.name, peer.name) // the paths node -> peer
+//	tunnelPaths(cluster, node.name, '').map(p, p.to) // the nodes node sends tunnel packets to
+//
+// A pair rule names its peers with it (pairs:) and reads a pair's paths
+// without filtering every path of the cluster for each pair.
 //
 // nodeNamed returns a node with an empty name when there is none. nodeOwningIP
 // names the node that has the address (its IPs, InternalIP or any link
@@ -185,6 +200,9 @@ func (l *netLib) CompileOptions() []cel.EnvOption {
 				cel.BinaryBinding(b.nodeNamed))),
 		cel.Function("nodeOwningIP", strOrIP("node_owning_ip_cluster", []*cel.Type{ClusterType}, cel.StringType, b.nodeOwningIP)...),
 		cel.Function("nodeOwningPodIP", strOrIP("node_owning_pod_ip_cluster", []*cel.Type{ClusterType}, cel.StringType, b.nodeOwningPodIP)...),
+		cel.Function("tunnelPaths",
+			cel.Overload("tunnel_paths_cluster_string_string", []*cel.Type{ClusterType, cel.StringType, cel.StringType}, cel.ListType(TunnelPathType),
+				cel.FunctionBinding(b.tunnelPaths))),
 		cel.Function("versionLess",
 			cel.Overload("version_less_string_int_int", []*cel.Type{cel.StringType, cel.IntType, cel.IntType}, cel.BoolType,
 				cel.FunctionBinding(versionLess))),
@@ -223,6 +241,13 @@ func (*netLib) ProgramOptions() []cel.ProgramOption {
 	for _, id := range []string{"link_node_string", "has_link_node_string", "link_of_node_string", "link_of_node_ip"} {
 		opts = append(opts, interpreter.OverloadCostTracker(id, perLink))
 	}
+	opts = append(opts, interpreter.OverloadCostTracker("tunnel_paths_cluster_string_string", func(args []ref.Val, _ ref.Val) *uint64 {
+		c := uint64(1)
+		if cl, ok := asCluster(args[0]); ok {
+			c += uint64(len(cl.TunnelPaths))
+		}
+		return &c
+	}))
 	for _, id := range []string{"node_named_cluster_string", "node_owning_ip_cluster_string", "node_owning_ip_cluster_ip",
 		"node_owning_pod_ip_cluster_string", "node_owning_pod_ip_cluster_ip"} {
 		opts = append(opts, interpreter.OverloadCostTracker(id, perNode))
@@ -345,6 +370,19 @@ func (b *bindings) nodeNamed(cv, name ref.Val) ref.Val {
 		return b.adapter.NativeToValue(n)
 	}
 	return b.adapter.NativeToValue(&facts.Node{})
+}
+
+func (b *bindings) tunnelPaths(args ...ref.Val) ref.Val {
+	if len(args) != 3 {
+		return types.NoSuchOverloadErr()
+	}
+	c, ok := asCluster(args[0])
+	from, ok2 := args[1].(types.String)
+	to, ok3 := args[2].(types.String)
+	if !ok || !ok2 || !ok3 {
+		return types.NoSuchOverloadErr()
+	}
+	return b.adapter.NativeToValue(TunnelPathsBetween(c, string(from), string(to)))
 }
 
 func (b *bindings) nodeOwningIP(cv, av ref.Val) ref.Val {

@@ -57,6 +57,11 @@ func testCluster() *facts.Cluster {
 				PodBlocks:  []string{"10.244.1.7/32", "10.244.3.0/26"},
 			},
 		},
+		TunnelPaths: []facts.TunnelPath{
+			{From: "node-a", To: "node-b", Encap: "ipip", Sent: 10, Received: 10},
+			{From: "node-b", To: "node-a", Encap: "ipip", Sent: 7, Received: 0},
+			{From: "node-a", To: "node-c", Encap: "vxlan", Sent: 3, Received: -1},
+		},
 	}
 }
 
@@ -168,6 +173,10 @@ func TestLibrary(t *testing.T) {
 
 		{name: "nodeNamed finds a node", expr: "nodeNamed(cluster, 'node-b').internalIP", want: types.String("10.0.0.12")},
 		{name: "nodeNamed of a missing node has an empty name", expr: "nodeNamed(cluster, 'node-z').name", want: types.String("")},
+		{name: "tunnelPaths between two nodes", expr: "tunnelPaths(cluster, 'node-a', 'node-c').map(p, p.encap)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"vxlan"})},
+		{name: "tunnelPaths from a node to any", expr: "tunnelPaths(cluster, 'node-a', '').map(p, p.to)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"node-b", "node-c"})},
+		{name: "tunnelPaths from any to a node", expr: "tunnelPaths(cluster, '', 'node-a').map(p, p.sent)", want: types.NewDynamicList(types.DefaultTypeAdapter, []int64{7})},
+		{name: "tunnelPaths of no such pair is empty", expr: "size(tunnelPaths(cluster, 'node-c', 'node-a'))", want: types.Int(0)},
 		{name: "nodeOwningIP reads IPs", expr: "nodeOwningIP(cluster, '10.0.0.12')", want: types.String("node-b")},
 		{name: "nodeOwningIP reads the InternalIP", expr: "nodeOwningIP(cluster, '10.0.0.13')", want: types.String("node-c")},
 		{name: "nodeOwningIP reads link addresses", expr: "nodeOwningIP(cluster, ip('192.168.7.3'))", want: types.String("node-c")},

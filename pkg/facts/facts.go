@@ -485,6 +485,11 @@ type IPTables struct {
 	// AllHostsNet: members of the ipset cali40all-hosts-net (IPIP accepted from).
 	AllHostsNet      []string `json:"allHostsNet"`
 	AllHostsNetKnown bool     `json:"allHostsNetKnown"`
+	// AllHostsNetIPs indexes the single addresses of AllHostsNet (a host
+	// prefix as its address), AllHostsNetNets lists the wider networks: a
+	// rule tests `ip in node.iptables.allHostsNetIPs` in constant time.
+	AllHostsNetIPs  map[string]bool `json:"allHostsNetIPs,omitempty"`
+	AllHostsNetNets []string        `json:"allHostsNetNets,omitempty"`
 	// VXLANAccept/VXLANDrop: Calico's cali-INPUT rules for VXLAN (UDP to the
 	// VXLAN port), and AllVXLANNet the members of the ipset
 	// cali40all-vxlan-net (VXLAN accepted from).

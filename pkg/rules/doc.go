@@ -18,6 +18,9 @@
 //	severity: critical                # critical | warning | info
 //	severityExpr: item.severity       # optional CEL string, overrides severity per match
 //	scope: node                       # node | pair | cluster
+//	pairs: tunnelPaths(cluster, node.name, '').map(p, p.to)
+//	                                  # pair scope, optional CEL list(string): the peers
+//	                                  # to pair node with (default: every other node)
 //	notApplicable:                    # optional: why the rule does not apply here at all
 //	  reason: "cluster.calicoPolicyOnly ? 'Calico routes no pods: ' + cluster.calicoPolicyOnlyWhy : ''"
 //	  evidence: "[cluster.calicoPolicyOnlyRef]"   # optional CEL list(facts.Ref)
@@ -43,7 +46,10 @@
 //
 // Names bound in expressions: cluster (facts.Cluster) always; node
 // (facts.Node) in node and pair scope; peer (facts.Node) in pair scope, which
-// visits every ordered pair of distinct nodes; item when there is a foreach,
+// visits every ordered pair of distinct nodes, or, when the rule has pairs,
+// only the peers pairs names for each node (evaluated once per node, with
+// cluster and node bound: a fleet of N nodes has N² pairs, and most pair
+// rules have something to judge on a few per node); item when there is a foreach,
 // typed as the list's elements; variables.NAME, typed as its expression.
 // Field names are the JSON names of package facts. Functions: those of package
 // celext, cel-go's strings, lists, sets, cel.bind and two-variable

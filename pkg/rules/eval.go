@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/cel-go/common/types"
@@ -21,6 +22,65 @@ type evalState struct {
 	c       *facts.Cluster
 	cluster ref.Val
 	nodes   []ref.Val
+	// all is every node index, in order; byName maps a node name to its
+	// indexes (names are unique but for bundles given twice). Both are
+	// built on first use by a pair rule.
+	all    []int
+	byName map[string][]int
+}
+
+// allPeers is every node index: a pair rule without pairs binds them all.
+func (st *evalState) allPeers() []int {
+	if st.all == nil {
+		st.all = make([]int, len(st.c.Nodes))
+		for i := range st.all {
+			st.all[i] = i
+		}
+	}
+	return st.all
+}
+
+// namedPeers evaluates a pair rule's pairs on node i: the indexes of the
+// peers it names, sorted and without duplicates, so that the pairs are
+// bound in the order of the loop over every pair; names no node has are
+// ignored. A failure is a rule-error finding for node i.
+func (st *evalState) namedPeers(r *Rule, i int) (peers []int, errf *findings.Finding) {
+	b := binding{node: st.nodes[i], nodeName: st.c.Nodes[i].Name}
+	defer func() {
+		if p := recover(); p != nil {
+			f := st.ruleError(r, b, r.pairs, fmt.Errorf("panic: %v", p))
+			peers, errf = nil, &f
+		}
+	}()
+	if st.byName == nil {
+		st.byName = make(map[string][]int, len(st.c.Nodes))
+		for j := range st.c.Nodes {
+			st.byName[st.c.Nodes[j].Name] = append(st.byName[st.c.Nodes[j].Name], j)
+		}
+	}
+	a := &activation{st: st, r: r, b: b}
+	v, fail := a.eval(r.pairs)
+	if fail != nil {
+		f := st.ruleError(r, b, fail.x, fail.err)
+		return nil, &f
+	}
+	list, isList := v.(traits.Lister)
+	if !isList {
+		f := st.ruleError(r, b, r.pairs, fmt.Errorf("evaluated to %s, not a list", v.Type().TypeName()))
+		return nil, &f
+	}
+	it := list.Iterator()
+	for it.HasNext() == types.True {
+		el := it.Next()
+		name, isStr := el.(types.String)
+		if !isStr {
+			f := st.ruleError(r, b, r.pairs, fmt.Errorf("element is %s, want string (a node name)", el.Type().TypeName()))
+			return nil, &f
+		}
+		peers = append(peers, st.byName[string(name)]...)
+	}
+	slices.Sort(peers)
+	return slices.Compact(peers), nil
 }
 
 // binding is what a rule is evaluated for: nothing (cluster scope), a node, or
@@ -70,8 +130,20 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 			ok[i] = true
 		}
 		for i := range c.Nodes {
-			for j := range c.Nodes {
-				if i == j || !ok[i] || !ok[j] {
+			if !ok[i] {
+				continue
+			}
+			peers := st.allPeers()
+			if r.pairs != nil {
+				var f *findings.Finding
+				peers, f = st.namedPeers(r, i)
+				if f != nil {
+					out = append(out, *f)
+					continue
+				}
+			}
+			for _, j := range peers {
+				if i == j || !ok[j] {
 					continue
 				}
 				out = st.evalBinding(r, binding{

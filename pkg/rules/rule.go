@@ -39,7 +39,7 @@ func NeedsKeys() []string {
 
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
-	"id", "title", "stage", "severity", "severityExpr", "scope", "notApplicable", "needs", "foreach",
+	"id", "title", "stage", "severity", "severityExpr", "scope", "pairs", "notApplicable", "needs", "foreach",
 	"whenEmpty", "variables", "match", "message", "evidence", "peer", "same", "insufficient", "explains", "remediation",
 }
 
@@ -65,6 +65,9 @@ type Rule struct {
 	File string
 	Line int
 
+	// pairs (pair scope) lists, per node, the peers worth binding; nil
+	// binds every ordered pair.
+	pairs        *expr
 	foreach      *expr
 	vars         []*expr
 	varIndex     map[string]int // "variables.NAME" -> index in vars
@@ -239,6 +242,22 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 		na, naErrs := e.compileNotApplicable(naEnv, src, v)
 		errs = append(errs, naErrs...)
 		r.notApplicable = na
+	}
+	if v := fields["pairs"]; v != nil {
+		// Judged per node, like notApplicable: cluster and node, no peer. A
+		// fleet of N nodes has N² ordered pairs, of which a pair rule usually
+		// has something to say about a few per node (the tunnels a capture
+		// saw, the peers missing from an ipset): naming them keeps the
+		// analysis linear in the nodes.
+		if r.Scope != ScopePair {
+			errs = append(errs, src.errNode(v, "pairs is for scope: pair (the rule's scope is %s)", r.Scope))
+		}
+		x := compile("pairs", v, e.nodeEnv)
+		if x != nil && x.out.Kind() != types.DynKind &&
+			(x.out.Kind() != types.ListKind || !(cel.StringType.IsExactType(x.out.Parameters()[0]) || x.out.Parameters()[0].Kind() == types.DynKind)) {
+			errs = append(errs, x.typeErr("list(string)"))
+		}
+		r.pairs = x
 	}
 	if fields["whenEmpty"] != nil && fields["foreach"] == nil {
 		errs = append(errs, src.errNode(fields["whenEmpty"], "whenEmpty needs a foreach"))
