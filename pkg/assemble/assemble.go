@@ -731,13 +731,14 @@ func (b *builder) iptables() {
 				n.IPTables.AllHostsNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
-					addHostsNetMember(&n.IPTables, m.Value)
+					indexSetMember(&n.IPTables.AllHostsNetIPs, &n.IPTables.AllHostsNetNets, m.Value)
 				}
 			}
 			if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
 				n.IPTables.AllVXLANNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllVXLANNet = append(n.IPTables.AllVXLANNet, m.Value)
+					indexSetMember(&n.IPTables.AllVXLANNetIPs, &n.IPTables.AllVXLANNetNets, m.Value)
 				}
 			}
 		}
@@ -787,21 +788,21 @@ func ruleFact(n *load.Node, chain, target string, pkts, bytes int, comment strin
 	return facts.Rule{Chain: chain, Target: target, Packets: pkts, Bytes: bytes, Comment: comment, Ref: refAt(n, bundle.IPTablesSavePath, line)}
 }
 
-// addHostsNetMember indexes one member of cali40all-hosts-net: a single
-// address (bare or a host prefix, as ipset prints hash:net entries) goes into
-// the set AllHostsNetIPs, for a lookup instead of a scan of the whole ipset
-// for every peer; a wider network into AllHostsNetNets.
-func addHostsNetMember(t *facts.IPTables, m string) {
-	if t.AllHostsNetIPs == nil {
-		t.AllHostsNetIPs = map[string]bool{}
+// indexSetMember indexes one member of a hash:net ipset (cali40all-hosts-net,
+// cali40all-vxlan-net): a single address (bare or a host prefix, as ipset
+// prints hash:net entries) goes into the set ips, for a lookup instead of a
+// scan of the whole ipset for every peer; a wider network into nets.
+func indexSetMember(ips *map[string]bool, nets *[]string, m string) {
+	if *ips == nil {
+		*ips = map[string]bool{}
 	}
 	if !strings.Contains(m, "/") {
-		t.AllHostsNetIPs[m] = true
+		(*ips)[m] = true
 		return
 	}
 	if p, err := netip.ParsePrefix(m); err == nil && p.IsSingleIP() {
-		t.AllHostsNetIPs[p.Addr().String()] = true
+		(*ips)[p.Addr().String()] = true
 		return
 	}
-	t.AllHostsNetNets = append(t.AllHostsNetNets, m)
+	*nets = append(*nets, m)
 }

@@ -497,7 +497,11 @@ type IPTables struct {
 	VXLANDrop        []Rule   `json:"vxlanDrop"`
 	AllVXLANNet      []string `json:"allVXLANNet"`
 	AllVXLANNetKnown bool     `json:"allVXLANNetKnown"`
-	ForwardPolicy    string   `json:"forwardPolicy"`
+	// AllVXLANNetIPs and AllVXLANNetNets index AllVXLANNet as AllHostsNetIPs
+	// and AllHostsNetNets do AllHostsNet.
+	AllVXLANNetIPs  map[string]bool `json:"allVXLANNetIPs,omitempty"`
+	AllVXLANNetNets []string        `json:"allVXLANNetNets,omitempty"`
+	ForwardPolicy   string          `json:"forwardPolicy"`
 }
 
 // NFT is what `nft list ruleset` says about kube-proxy's nftables mode.
