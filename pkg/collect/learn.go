@@ -145,11 +145,8 @@ func (c *collector) learn() {
 		}
 	}
 	if b, ok := c.files.get(bundle.KubeNodesPath); ok {
-		r, _ := kube.ParseNodes(b)
-		for _, n := range r.Nodes {
-			if ip := n.InternalIP(); ip.IsValid() {
-				peers[ip] = true
-			}
+		for _, ip := range nodeInternalIPs(b) {
+			peers[ip] = true
 		}
 	}
 	for _, a := range c.opts.Hints.Peers {

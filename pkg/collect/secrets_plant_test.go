@@ -14,10 +14,18 @@ import (
 	"testing"
 )
 
-// serveObjects answers each request URI with its body, others with 404.
+// serveObjects answers each request URI with its body, others with 404. The
+// paging parameters are ignored: each list is one page.
 func serveObjects(bodies map[string]string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, ok := bodies[r.URL.RequestURI()]
+		q := r.URL.Query()
+		q.Del("limit")
+		q.Del("continue")
+		key := r.URL.Path
+		if len(q) > 0 {
+			key += "?" + q.Encode()
+		}
+		body, ok := bodies[key]
 		if !ok {
 			w.WriteHeader(http.StatusNotFound)
 			return

@@ -31,13 +31,22 @@ func JSON(file string, data []byte) ([]byte, []bundle.Redaction, error) {
 	if err := dec.Decode(&v); err != nil {
 		return nil, nil, fmt.Errorf("redact %s: %w", file, err)
 	}
-	r := &recorder{file: file}
-	v = r.walk("", "", v, nil)
+	v, reds := Value(file, "", v)
 	out, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return nil, nil, fmt.Errorf("redact %s: %w", file, err)
 	}
-	return append(out, '\n'), r.out, nil
+	return append(out, '\n'), reds, nil
+}
+
+// Value redacts a decoded JSON value (objects as map[string]any, numbers as
+// json.Number or float64) the way JSON does, in place, and returns it. Keys
+// in the redactions start with prefix ("items[3]"): the collector redacts a
+// list one item at a time, as it streams.
+func Value(file, prefix string, v any) (any, []bundle.Redaction) {
+	r := &recorder{file: file}
+	v = r.walk(prefix, "", v, nil)
+	return v, r.out
 }
 
 func join(path, key string) string {
