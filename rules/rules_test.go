@@ -135,7 +135,7 @@ func TestMatrix(t *testing.T) {
 				}
 				fired := false
 				for _, f := range r.Findings {
-					if f.Rule == rule.ID && !f.Insufficient {
+					if f.Rule == rule.ID && !f.Insufficient && !f.NotApplicable {
 						fired = true
 					}
 				}

@@ -299,25 +299,6 @@ func (b *builder) coreDNSPodStates() {
 	}
 }
 
-// policyOnly recognises Calico installed for policy only beside a cloud CNI:
-// CALICO_NETWORKING_BACKEND=none, or felix told to watch the cloud CNI's
-// interfaces (eni on AWS, azv on Azure, gke on GKE) instead of cali*.
-func (b *builder) policyOnly() {
-	for _, n := range b.c.Nodes {
-		env := n.Calico.Env
-		if v, ok := env["CALICO_NETWORKING_BACKEND"]; ok && strings.EqualFold(strings.TrimSpace(v.Value), "none") {
-			b.c.CalicoPolicyOnly, b.c.CalicoPolicyOnlyRef = true, v.Ref
-			b.c.CalicoPolicyOnlyWhy = "calico-node runs with CALICO_NETWORKING_BACKEND=none: it enforces policy only, the cloud CNI routes pods"
-			return
-		}
-		if v, ok := env["FELIX_INTERFACEPREFIX"]; ok && v.Value != "" && !strings.Contains(v.Value, "cali") {
-			b.c.CalicoPolicyOnly, b.c.CalicoPolicyOnlyRef = true, v.Ref
-			b.c.CalicoPolicyOnlyWhy = fmt.Sprintf("felix watches the cloud CNI's interfaces (FELIX_INTERFACEPREFIX=%s): Calico enforces policy only", v.Value)
-			return
-		}
-	}
-}
-
 // poolOverlaps finds enabled pools that contain a node address or an upstream
 // resolver: Calico treats them as pod addresses, so natOutgoing skips them and
 // routes may point into the pod network.

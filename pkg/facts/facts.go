@@ -139,12 +139,21 @@ type Cluster struct {
 	// CoreDNSPodStates: each CoreDNS pod's readiness and restarts (kube/coredns-pods.json).
 	CoreDNSPodStates []PodState  `json:"coreDNSPodStates"`
 	Policies         PolicyCheck `json:"policies"`
-	// CalicoPolicyOnly: Calico enforces policy only and a cloud CNI routes the
-	// pods (AWS VPC CNI, Azure CNI, GKE): Calico's routes and tunnels do not apply.
-	CalicoPolicyOnly    bool          `json:"calicoPolicyOnly"`
-	CalicoPolicyOnlyWhy string        `json:"calicoPolicyOnlyWhy"`
-	CalicoPolicyOnlyRef Ref           `json:"calicoPolicyOnlyRef"`
-	PoolOverlaps        []PoolOverlap `json:"poolOverlaps"`
+	// CalicoPolicyOnly: Calico enforces policy only and another CNI routes the
+	// pods (AWS VPC CNI, Azure CNI, GKE; flannel in canal): Calico's routes and
+	// tunnels do not apply. CalicoPolicyOnlyWhy is the evidence in words,
+	// CalicoPolicyOnlyRef the line that shows it (see assemble's policyOnly).
+	CalicoPolicyOnly    bool   `json:"calicoPolicyOnly"`
+	CalicoPolicyOnlyWhy string `json:"calicoPolicyOnlyWhy"`
+	CalicoPolicyOnlyRef Ref    `json:"calicoPolicyOnlyRef"`
+	// CalicoPolicyOnlyDoubt: a signal said policy-only mode but a node shows
+	// Calico routing pods, so the route and tunnel rules still run; why.
+	CalicoPolicyOnlyDoubt string `json:"calicoPolicyOnlyDoubt"`
+	// CloudCNI names the CNI that routes the pods in policy-only mode, where
+	// its pod interfaces show it ("the AWS VPC CNI", "Azure CNI", "GKE's
+	// dataplane"), "" otherwise.
+	CloudCNI     string        `json:"cloudCNI"`
+	PoolOverlaps []PoolOverlap `json:"poolOverlaps"`
 }
 
 // Inference is one value a source gave, with where it says so.

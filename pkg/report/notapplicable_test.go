@@ -79,9 +79,9 @@ func TestStagesSayWhatDoesNotApply(t *testing.T) {
 	}{
 		"text": {text.String(), []string{
 			"n/a   route ", "Not applicable (neither passed nor failed: nothing to check)",
-			"on all 2 nodes: eks-1, eks-2: " + why + "\n    bgp-session-down, route-pod-block-missing, node-ip-asymmetric, mtu-tunnel-overhead\n    > eks-1:calico/calico-node-env.txt:4: CALICO_NETWORKING_BACKEND=none",
-			"on eks-1: " + why + "\n    tunnel-device-missing",
-			"on the cluster: no IP-in-IP",
+			"everywhere: " + why + "\n    bgp-session-down, route-pod-block-missing, node-ip-asymmetric, mtu-tunnel-overhead\n    > eks-1:calico/calico-node-env.txt:4: CALICO_NETWORKING_BACKEND=none",
+			"on eks-1: " + why + "\n    tunnel-device-missing\n",
+			"everywhere: no IP-in-IP\n    kernel-gso-ipip-drop",
 		}},
 		"markdown": {md.String(), []string{"| route | not-applicable |", "### Not applicable", "`bgp-session-down`, `route-pod-block-missing`"}},
 		"json":     {js.String(), []string{`"status": "not-applicable"`, `"notApplicable": [`, `"notApplicable": true`}},

@@ -76,10 +76,47 @@ type layout struct {
 
 // naReason is one reason some rules do not apply, where, and what shows it.
 type naReason struct {
-	reason   string
-	rules    []string
-	where    string
-	evidence []facts.Ref
+	reason, where string
+	rules         []string
+	evidence      []facts.Ref
+}
+
+// naWhere says on which nodes a rule does not apply: everywhere when it is
+// the cluster or every node analysed.
+func naWhere(nodes, names []string) string {
+	all := slices.Contains(nodes, "")
+	if !all && len(names) > 0 {
+		all = true
+		for _, n := range names {
+			all = all && slices.Contains(nodes, n)
+		}
+	}
+	if all {
+		return "everywhere"
+	}
+	return "on " + strings.Join(nodes, ", ")
+}
+
+// addNotApplicable folds a not-applicable group into the entry of its reason
+// and nodes: a dozen route and tunnel rules that do not apply anywhere for one
+// reason read as one entry.
+func (l *layout) addNotApplicable(g Group) {
+	reason := strings.TrimPrefix(g.Message, "not applicable: ")
+	where := naWhere(g.Nodes, l.names)
+	i := slices.IndexFunc(l.notApplicable, func(x naReason) bool { return x.reason == reason && x.where == where })
+	if i < 0 {
+		i = len(l.notApplicable)
+		l.notApplicable = append(l.notApplicable, naReason{reason: reason, where: where})
+	}
+	x := &l.notApplicable[i]
+	if !slices.Contains(x.rules, g.Rule) {
+		x.rules = append(x.rules, g.Rule)
+	}
+	for _, e := range g.Evidence {
+		if !slices.Contains(x.evidence, e) {
+			x.evidence = append(x.evidence, e)
+		}
+	}
 }
 
 func arrange(r *Report) layout {
@@ -104,29 +141,6 @@ func arrange(r *Report) layout {
 		}
 	}
 	return l
-}
-
-// addNotApplicable folds a not-applicable group into the entry of its reason
-// and nodes: a dozen route and tunnel rules that do not apply for one reason
-// read as one line.
-func (l *layout) addNotApplicable(g Group) {
-	reason := strings.TrimPrefix(g.Message, "not applicable: ")
-	where := g.Where()
-	for i := range l.notApplicable {
-		x := &l.notApplicable[i]
-		if x.reason == reason && x.where == where {
-			if !slices.Contains(x.rules, g.Rule) {
-				x.rules = append(x.rules, g.Rule)
-			}
-			for _, e := range g.Evidence {
-				if !slices.Contains(x.evidence, e) {
-					x.evidence = append(x.evidence, e)
-				}
-			}
-			return
-		}
-	}
-	l.notApplicable = append(l.notApplicable, naReason{reason: reason, rules: []string{g.Rule}, where: where, evidence: slices.Clone(g.Evidence)})
 }
 
 func filterLine(f *Filter) string {
@@ -232,7 +246,7 @@ func Text(w io.Writer, r *Report, o TextOptions) error {
 	if len(l.notApplicable) > 0 {
 		fmt.Fprintf(b, "\n%sNot applicable%s (neither passed nor failed: nothing to check)\n", p.bold, p.reset)
 		for _, x := range l.notApplicable {
-			fmt.Fprintf(b, "  on %s: %s\n    %s\n", e(x.where), e(x.reason), e(strings.Join(x.rules, ", ")))
+			fmt.Fprintf(b, "  %s: %s\n    %s\n", e(x.where), e(x.reason), e(strings.Join(x.rules, ", ")))
 			textEvidence(b, p, x.evidence, "    ")
 		}
 	}
@@ -445,7 +459,7 @@ func Markdown(w io.Writer, r *Report) error {
 	if len(l.notApplicable) > 0 {
 		b.WriteString("\n### Not applicable\n\nNeither passed nor failed: these checks have nothing to judge here.\n")
 		for _, x := range l.notApplicable {
-			fmt.Fprintf(b, "\n- On %s: %s\n\n  ", mdText(x.where), mdText(x.reason))
+			fmt.Fprintf(b, "\n- %s: %s\n  ", mdText(x.where), mdText(x.reason))
 			for i, id := range x.rules {
 				if i > 0 {
 					b.WriteString(", ")
