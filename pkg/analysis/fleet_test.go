@@ -8,12 +8,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/podnetdiag/podnetdiag/pkg/capture/synth"
+	"github.com/podnetdiag/podnetdiag/pkg/report"
 )
 
 // fleet is a synthetic cluster of n IPIP nodes for the scaling benchmarks:
@@ -371,5 +373,36 @@ func BenchmarkAnalyzeFleet(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The report is the same bytes however many bundles are opened and parsed at
+// once, and with cluster-level files shared or parsed per bundle.
+func TestFleetReportIsTheSameWhateverTheParallelism(t *testing.T) {
+	eng, err := Engine(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := fleet{n: 12, services: 50, capturePkts: 3000}.write(t, t.TempDir())
+	render := func(procs int) string {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		r, err := Run(eng, paths, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := report.JSON(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	want := render(1)
+	if !strings.Contains(want, `"calico-ipip-host-not-allowed"`) {
+		t.Fatal("the planted fault is not in the report")
+	}
+	for _, procs := range []int{2, 4, 8, 4} {
+		if got := render(procs); got != want {
+			t.Errorf("GOMAXPROCS=%d: the report differs from GOMAXPROCS=1's", procs)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -37,6 +38,21 @@ type Options struct {
 
 // budget is the run's extracted bytes, against MaxTotalSize.
 type budget struct{ used atomic.Int64 }
+
+// reserve takes n bytes of the run's max for one file about to be written,
+// atomically: archives of a run are extracted concurrently, and checking what
+// is left before writing would let two of them pass the limit together.
+func (b *budget) reserve(n, max int64) bool {
+	for {
+		u := b.used.Load()
+		if u+n > max {
+			return false
+		}
+		if b.used.CompareAndSwap(u, u+n) {
+			return true
+		}
+	}
+}
 
 // left is what the run may still extract.
 func (o Options) left() int64 {
@@ -156,19 +172,76 @@ func Open(path string, opts Options) (*Bundle, error) {
 // (ErrNotBundle). On error it closes what it had opened and returns the first
 // error.
 func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
-	var out []*Bundle
-	fail := func(err error) ([]*Bundle, error) {
-		for _, b := range out {
-			b.Close()
-		}
-		return nil, err
-	}
+	return OpenAllFunc(paths, opts, 1, nil)
+}
+
+// OpenAllFunc is OpenAll with up to workers paths opened at once, and fn (if
+// not nil) called on each path's bundles by the goroutine that opened them,
+// so that a fleet's bundles are parsed while the next ones are extracted;
+// fn may be called concurrently. The bundles come back in path order
+// whatever the order they were opened in, with the same warnings. On an
+// error (opening a path, or fn) no further path is started, every bundle
+// opened is closed, and the error of the first failing path (in path order)
+// is returned. The extraction limit holds for the run as a whole: a file's
+// bytes are reserved from it before they are written.
+func OpenAllFunc(paths []string, opts Options, workers int, fn func([]*Bundle) error) ([]*Bundle, error) {
 	opts = opts.withDefaults() // one budget for every path
-	for _, p := range paths {
-		bs, err := openPath(p, opts, 0)
-		if err != nil {
-			return fail(err)
+	res := make([][]*Bundle, len(paths))
+	errs := make([]error, len(paths))
+	var mu sync.Mutex
+	next, stop := 0, len(paths)
+	// take hands out the paths in order; after a failure at i, none past it:
+	// every path before i was handed out already, so the first failing path
+	// is the same whatever the timing.
+	take := func() (int, bool) {
+		mu.Lock()
+		defer mu.Unlock()
+		if next >= stop {
+			return 0, false
 		}
+		next++
+		return next - 1, true
+	}
+	work := func() {
+		for {
+			i, ok := take()
+			if !ok {
+				return
+			}
+			bs, err := openPath(paths[i], opts, 0)
+			if err == nil && fn != nil {
+				if err = fn(bs); err != nil {
+					closeAll(bs)
+				}
+			}
+			if err != nil {
+				errs[i] = err
+				mu.Lock()
+				stop = min(stop, i)
+				mu.Unlock()
+				continue
+			}
+			res[i] = bs
+		}
+	}
+	workers = max(1, min(workers, len(paths)))
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Go(work)
+	}
+	work()
+	wg.Wait()
+
+	var out []*Bundle
+	for i := range paths {
+		if errs[i] != nil {
+			for _, bs := range res {
+				closeAll(bs)
+			}
+			return nil, errs[i]
+		}
+	}
+	for _, bs := range res {
 		for _, b := range bs {
 			for _, prev := range out {
 				if strings.EqualFold(prev.Node, b.Node) {

@@ -224,13 +224,14 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 		return x.entryErr(hdr.Name, err)
 	}
 	limit := x.opts.MaxTotalSize
-	budget := x.opts.left()
 	switch {
 	case hdr.Size < 0:
 		return x.entryErr(hdr.Name, because(ErrCorrupt, "negative size"))
 	case hdr.Size > limit:
 		return x.entryErr(hdr.Name, because(ErrTooLarge, "size %d bytes exceeds the limit of %d bytes", hdr.Size, limit))
-	case hdr.Size > budget:
+	case !x.opts.spent.reserve(hdr.Size, limit):
+		// Reserved before a byte is written: archives of one run are
+		// extracted concurrently, and the run's limit holds on their sum.
 		return x.entryErr(hdr.Name, x.overBudget())
 	}
 	if dir := path.Dir(name); dir != "." {
@@ -247,11 +248,12 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 		}
 		return x.entryErr(hdr.Name, unwrapPathError(err))
 	}
-	// The reader is capped at the remaining budget, not only trusted to stop at
-	// hdr.Size: the limit holds on the bytes actually written.
-	n, err := io.CopyBuffer(writerOnly{f}, io.LimitReader(tr, budget+1), x.buf)
+	// The reader is capped at the reservation, not only trusted to stop at
+	// hdr.Size: the limit holds on the bytes actually written. What was
+	// reserved and not written is given back.
+	n, err := io.CopyBuffer(writerOnly{f}, io.LimitReader(tr, hdr.Size+1), x.buf)
 	x.total += n
-	x.opts.spent.used.Add(n)
+	x.opts.spent.used.Add(n - hdr.Size)
 	cerr := f.Close()
 	var we writeError
 	switch {
@@ -259,7 +261,7 @@ func (x *extractor) file(tr *tar.Reader, hdr *tar.Header, name string) error {
 		return x.entryErr(hdr.Name, fmt.Errorf("writing: %w", we.err))
 	case err != nil:
 		return x.entryErr(hdr.Name, corrupt("corrupt or truncated archive", err))
-	case n > budget:
+	case n > hdr.Size:
 		return x.entryErr(hdr.Name, x.overBudget())
 	case n != hdr.Size:
 		return x.entryErr(hdr.Name, because(ErrCorrupt, "truncated: %d of %d bytes", n, hdr.Size))

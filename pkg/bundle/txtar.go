@@ -34,10 +34,9 @@ func openTxtar(name string, opts Options) ([]*Bundle, error) {
 	if err != nil {
 		return nil, &Error{Bundle: name, Err: err}
 	}
-	if int64(len(data)) > limit {
+	if int64(len(data)) > limit || !opts.spent.reserve(int64(len(data)), opts.MaxTotalSize) {
 		return nil, &Error{Bundle: name, Err: txtarTooLarge(limit)}
 	}
-	opts.spent.used.Add(int64(len(data)))
 	// data is ours: no copy (a txtar is held in memory as a whole).
 	return parseOwnedTxtar(data, name, opts)
 }

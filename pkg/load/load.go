@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
@@ -140,6 +142,12 @@ type summarizer interface{ Summary() string }
 // Load parses every known file of b. It fails only when b cannot be listed at
 // all; a file that cannot be read is recorded in Files with an error diagnostic.
 func Load(b *bundle.Bundle) (*Node, error) {
+	return load(b, nil)
+}
+
+// load is Load with the cluster-level files looked up in shared first (nil:
+// parse every file).
+func load(b *bundle.Bundle, sh *shared) (*Node, error) {
 	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}, Captures: map[string]*capture.Summary{}}
 	known := map[string]bool{}
 	one := func(p, kind string, bd binding) {
@@ -153,14 +161,27 @@ func Load(b *bundle.Bundle) (*Node, error) {
 			n.Files = append(n.Files, File{Path: p, Kind: kind, NotKnown: "unreadable: " + err.Error(), Diags: []diag.Diagnostic{{Severity: diag.Error, File: p, Msg: err.Error()}}})
 			return
 		}
+		var res summarizer
+		var ds []diag.Diagnostic
+		var why string
+		if e := sh.lookup(p, data, bd); e != nil {
+			// The same bytes another bundle of the run holds: its parse is
+			// this node's too, and its bytes are kept once. Evidence still
+			// names this node's file (refs carry the node).
+			data, res, ds = e.data, e.res, e.ds
+			bd.set(res)
+			why = e.notKnown(b.Manifest, p)
+		} else {
+			res, ds = safeParse(p, data, bd.parse)
+			ds = diag.Cap(ds)
+			why = notKnown(data, ds, b.Manifest, p, !structured[p])
+		}
 		n.raw[p] = data
-		res, ds := safeParse(p, data, bd.parse)
-		ds = diag.Cap(ds)
 		f := File{Path: p, Kind: kind, Size: int64(len(data)), Diags: diag.WithFile(ds, p), Parsed: true}
 		if res != nil {
 			f.Summary = res.Summary()
 		}
-		if why := notKnown(data, ds, b.Manifest, p, !structured[p]); why != "" {
+		if why != "" {
 			// What was parsed out of it is dropped, so that every fact and
 			// rule built on this file sees "not collected", never "empty".
 			bd.forget()
@@ -324,6 +345,9 @@ func (n *Node) summarizeCapture(p string) (string, []diag.Diagnostic) {
 type binding struct {
 	parse  func([]byte) (summarizer, []diag.Diagnostic)
 	forget func()
+	// set stores a result parsed for another bundle (nil: the file's
+	// results are never shared).
+	set func(summarizer)
 }
 
 // bind adapts a parser to the loader: it stores the typed result in dst.
@@ -337,6 +361,10 @@ func bind[T summarizer](parse parseFunc[T], dst *T) binding {
 		forget: func() {
 			var zero T
 			*dst = zero
+		},
+		set: func(r summarizer) {
+			v, _ := r.(T)
+			*dst = v
 		},
 	}
 }
@@ -402,21 +430,35 @@ func (n *Node) Diagnostics() []diag.Diagnostic {
 
 // LoadAll opens and parses every bundle path (a txtar may hold several nodes).
 // The caller closes the bundles with CloseAll.
+//
+// Bundles are extracted and parsed by up to GOMAXPROCS goroutines at once
+// (each holds one bundle's files in flight, never all of them), and the
+// cluster-level files every bundle of a fleet carries alike (kube/nodes.json
+// lists every node, on every node) are parsed once per distinct content, not
+// once per bundle. The nodes come back in the order of the bundles, each
+// node's content the same whatever the timing.
 func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
-	bs, err := bundle.OpenAll(paths, opts)
+	sh := newShared()
+	var mu sync.Mutex
+	loaded := map[*bundle.Bundle]*Node{}
+	bs, err := bundle.OpenAllFunc(paths, opts, runtime.GOMAXPROCS(0), func(bs []*bundle.Bundle) error {
+		for _, b := range bs {
+			n, err := load(b, sh)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			loaded[b] = n
+			mu.Unlock()
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
 	nodes := make([]*Node, 0, len(bs))
 	for _, b := range bs {
-		n, err := Load(b)
-		if err != nil {
-			for _, b := range bs {
-				_ = b.Close()
-			}
-			return nil, err
-		}
-		nodes = append(nodes, n)
+		nodes = append(nodes, loaded[b])
 	}
 	return nodes, nil
 }

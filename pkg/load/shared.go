@@ -1,0 +1,104 @@
+package load
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/diag"
+)
+
+// sharedPaths are the cluster-level files: the same objects read from the
+// API server by every node's collector, so that a fleet's bundles carry the
+// same bytes N times (kube/nodes.json holds all N nodes, on each of N nodes).
+// Node-level files (routes, IPVS, ...) differ per node and are not looked up.
+var sharedPaths = map[string]bool{
+	bundle.KubeNodesPath:            true,
+	bundle.KubeDNSEndpointsPath:     true,
+	bundle.KubeCoreDNSPodsPath:      true,
+	bundle.KubeProxyConfigPath:      true,
+	bundle.KubeDNSServicePath:       true,
+	bundle.KubeDNSServiceLegacyPath: true,
+	bundle.CorednsConfigMapPath:     true,
+	bundle.NetworkPoliciesPath:      true,
+	bundle.NamespacesPath:           true,
+	bundle.CalicoDaemonSetPath:      true,
+	bundle.CalicoIPPoolsPath:        true,
+	bundle.CalicoFelixPath:          true,
+	bundle.CalicoPoliciesPath:       true,
+	bundle.CalicoGlobalPolicies:     true,
+}
+
+// shared holds the parses of the cluster-level files of one LoadAll, by path
+// and SHA-256 of the content. Parsers are pure functions of the bytes, and
+// what they return is only read afterwards, so one result serves every
+// bundle holding the same bytes at the same path.
+type shared struct {
+	mu sync.Mutex
+	m  map[sharedKey]*sharedParse
+}
+
+type sharedKey struct {
+	path string
+	sum  [sha256.Size]byte
+}
+
+// sharedParse is one distinct file content, parsed once (by whichever bundle
+// came first: the result does not depend on which).
+type sharedParse struct {
+	once sync.Once
+	data []byte
+	res  summarizer
+	ds   []diag.Diagnostic
+
+	mu sync.Mutex
+	// why memoises notKnown by the manifest's record of the file, which is
+	// per bundle: the scan of the content for lines is not redone.
+	why map[manifestRecord]string
+}
+
+// manifestRecord is what notKnown reads of a bundle's manifest for one file.
+type manifestRecord struct {
+	recorded, partial bool
+	status, err       string
+}
+
+func newShared() *shared {
+	return &shared{m: map[sharedKey]*sharedParse{}}
+}
+
+// lookup returns the shared parse of data at p, parsing it with bd on first
+// sight; nil when p is not a cluster-level file (or sh is nil, or the
+// binding cannot take a shared result).
+func (sh *shared) lookup(p string, data []byte, bd binding) *sharedParse {
+	if sh == nil || !sharedPaths[p] || bd.set == nil {
+		return nil
+	}
+	k := sharedKey{path: p, sum: sha256.Sum256(data)}
+	sh.mu.Lock()
+	e, ok := sh.m[k]
+	if !ok {
+		e = &sharedParse{data: data, why: map[manifestRecord]string{}}
+		sh.m[k] = e
+	}
+	sh.mu.Unlock()
+	e.once.Do(func() {
+		e.res, e.ds = safeParse(p, e.data, bd.parse)
+		e.ds = diag.Cap(e.ds)
+	})
+	return e
+}
+
+// notKnown is load's notKnown for this content under bundle manifest m.
+func (e *sharedParse) notKnown(m *bundle.Manifest, p string) string {
+	item, recorded := m.Lookup(p)
+	k := manifestRecord{recorded: recorded, partial: item.Partial, status: item.Status, err: item.Error}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	why, ok := e.why[k]
+	if !ok {
+		why = notKnown(e.data, e.ds, m, p, !structured[p])
+		e.why[k] = why
+	}
+	return why
+}
