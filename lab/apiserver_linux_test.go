@@ -18,6 +18,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/podnetdiag/podnetdiag/internal/testdns"
 )
 
 // apiServer stands in for the Kubernetes API: HTTPS inside the router's
@@ -40,7 +42,7 @@ func startAPI(c *cluster) *apiServer {
 	}
 	a.caPEM = caPEM
 	var ln net.Listener
-	inNetns(c.t, c.router, func() { ln, err = net.Listen("tcp4", ":"+apiPort) })
+	testdns.InNetns(c.t, c.router, func() { ln, err = net.Listen("tcp4", ":"+apiPort) })
 	if err != nil {
 		c.t.Fatalf("API server listen: %v", err)
 	}

@@ -285,7 +285,7 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 		time.Sleep(50 * time.Millisecond)
 	}
 	if check && cl.answered.Load() == 0 {
-		t.Fatalf("the lab does not resolve before the fault: %d queries, %d reached the server\n%s", cl.sent.Load(), srv.queries.Load(),
+		t.Fatalf("the lab does not resolve before the fault: %d queries, %d reached the server\n%s", cl.sent.Load(), srv.Received.Load(),
 			c.nsRun(nodeA(c).ns, "ip", "route"))
 	}
 	if lc.fault != nil {
@@ -319,7 +319,7 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 			t.Fatalf("collect on %s: %v\n%s", c.nodes[i].name, err, outs[i])
 		}
 	}
-	t.Logf("client: %d queries, %d answered (%d during collect); server saw %d", cl.sent.Load(), cl.answered.Load(), cl.answered.Load()-before, srv.queries.Load())
+	t.Logf("client: %d queries, %d answered (%d during collect); server saw %d", cl.sent.Load(), cl.answered.Load(), cl.answered.Load()-before, srv.Received.Load())
 	for _, b := range bundles {
 		raw, err := exec.Command("tar", "-xzOf", b).Output()
 		if err == nil && bytes.Contains(raw, []byte(plantedSecret)) {

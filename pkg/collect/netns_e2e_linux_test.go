@@ -8,15 +8,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/vishvananda/netns"
-
+	"github.com/podnetdiag/podnetdiag/internal/testdns"
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/load"
@@ -121,31 +119,7 @@ func newCalicoLab(t *testing.T) *calicoLab {
 // inNS runs fn on a thread in namespace ns, then moves the thread back.
 func inNS(t *testing.T, ns string, fn func()) {
 	t.Helper()
-	h, err := netns.GetFromName(ns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer orig.Close()
-		if err := netns.Set(h); err != nil {
-			t.Error(err)
-			return
-		}
-		fn()
-		if netns.Set(orig) == nil {
-			runtime.UnlockOSThread()
-		}
-	}()
-	<-done
+	testdns.InNetns(t, ns, fn)
 }
 
 // udpExchange runs a ping-like UDP exchange from pod A to pod B across the
@@ -162,16 +136,7 @@ func (l *calicoLab) udpExchange(stop <-chan struct{}) *atomic.Int64 {
 		l.t.Fatal(err)
 	}
 	l.t.Cleanup(func() { srv.Close(); cli.Close() })
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := srv.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			srv.WriteTo(buf[:n], from)
-		}
-	}()
+	testdns.Serve(srv, testdns.Echo)
 	var answers atomic.Int64
 	go func() {
 		buf := make([]byte, 1500)
