@@ -80,7 +80,13 @@
 //
 // A rule that fails while evaluating (a runtime error, the cost limit, a bug)
 // becomes a "rule-error" finding naming the rule, its file:line:col and the
-// node; the other nodes and rules still run.
+// node; the other nodes and rules still run. CEL cost is bounded twice: per
+// evaluation (Options.CostLimit) and per rule and node, over all its
+// expressions, variables, foreach items and, for a pair rule, peers
+// (Options.RuleCostBudget); a rule that uses up its budget is not checked
+// further on that node, and says so. Expressions whose worst-case cost
+// cel-go's static estimate bounds (at most 10,000) run without runtime cost
+// tracking and are charged that worst case.
 //
 // # Rule tests
 //

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -22,6 +23,8 @@ type evalState struct {
 	c       *facts.Cluster
 	cluster ref.Val
 	nodes   []ref.Val
+	// costBudget is Options.RuleCostBudget.
+	costBudget uint64
 	// all is every node index, in order; byName maps a node name to its
 	// indexes (names are unique but for bundles given twice). Both are
 	// built on first use by a pair rule.
@@ -44,7 +47,7 @@ func (st *evalState) allPeers() []int {
 // peers it names, sorted and without duplicates, so that the pairs are
 // bound in the order of the loop over every pair; names no node has are
 // ignored. A failure is a rule-error finding for node i.
-func (st *evalState) namedPeers(r *Rule, i int) (peers []int, errf *findings.Finding) {
+func (st *evalState) namedPeers(r *Rule, i int, bud *budget) (peers []int, errf *findings.Finding) {
 	b := binding{node: st.nodes[i], nodeName: st.c.Nodes[i].Name}
 	defer func() {
 		if p := recover(); p != nil {
@@ -58,7 +61,7 @@ func (st *evalState) namedPeers(r *Rule, i int) (peers []int, errf *findings.Fin
 			st.byName[st.c.Nodes[j].Name] = append(st.byName[st.c.Nodes[j].Name], j)
 		}
 	}
-	a := &activation{st: st, r: r, b: b}
+	a := &activation{st: st, r: r, b: b, bud: bud}
 	v, fail := a.eval(r.pairs)
 	if fail != nil {
 		f := st.ruleError(r, b, fail.x, fail.err)
@@ -111,7 +114,7 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 				out = append(out, insufficientNeeds(r, n.Name, miss))
 				continue
 			}
-			out = st.evalBinding(r, b, out)
+			out = st.evalBinding(r, b, st.newBudget(), out)
 		}
 	case ScopePair:
 		ok := make([]bool, len(c.Nodes))
@@ -133,23 +136,34 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 			if !ok[i] {
 				continue
 			}
+			// One budget per node, shared by its peers: a pair rule
+			// costs at most the budget per node, not per pair.
+			bud := st.newBudget()
 			peers := st.allPeers()
 			if r.pairs != nil {
 				var f *findings.Finding
-				peers, f = st.namedPeers(r, i)
+				peers, f = st.namedPeers(r, i, bud)
 				if f != nil {
 					out = append(out, *f)
 					continue
 				}
 			}
-			for _, j := range peers {
+			for k, j := range peers {
 				if i == j || !ok[j] {
 					continue
 				}
 				out = st.evalBinding(r, binding{
 					node: st.nodes[i], nodeName: c.Nodes[i].Name,
 					peer: st.nodes[j], peerName: c.Nodes[j].Name,
-				}, out)
+				}, bud, out)
+				if bud.over() && k < len(peers)-1 {
+					// The node's other pairs are not checked: said
+					// once, unless the pair that used it up said so.
+					if !bud.reported {
+						out = append(out, st.ruleError(r, binding{node: st.nodes[i], nodeName: c.Nodes[i].Name}, nil, bud.err()))
+					}
+					break
+				}
 			}
 		}
 	default: // ScopeCluster
@@ -173,9 +187,31 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 		if len(miss) > 0 {
 			return append(out, insufficientNeeds(r, "", miss))
 		}
-		out = st.evalBinding(r, binding{}, out)
+		out = st.evalBinding(r, binding{}, st.newBudget(), out)
 	}
 	return out
+}
+
+// budget is the CEL cost a rule may still spend on one node.
+type budget struct {
+	limit, spent uint64
+	reported     bool // an evaluation failed for it: a rule error says so
+}
+
+func (b *budget) err() error {
+	b.reported = true
+	return &errBudget{b.limit, b.spent}
+}
+
+func (st *evalState) newBudget() *budget { return &budget{limit: st.costBudget} }
+
+func (b *budget) over() bool { return b != nil && b.spent >= b.limit }
+
+// errBudget is the failure of an evaluation the budget did not allow.
+type errBudget struct{ limit, spent uint64 }
+
+func (e *errBudget) Error() string {
+	return fmt.Sprintf("CEL cost budget of %d per rule and node used up (%d spent): not checked further on this node", e.limit, e.spent)
 }
 
 func missingNeeds(r *Rule, n *facts.Node) []string {
@@ -207,13 +243,13 @@ func insufficientNeeds(r *Rule, node string, miss []string) findings.Finding {
 // evalBinding evaluates a rule for one binding, once per foreach item. A
 // failure (or a panic) ends this binding with a rule-error finding; findings of
 // earlier items are kept.
-func (st *evalState) evalBinding(r *Rule, b binding, out []findings.Finding) (res []findings.Finding) {
+func (st *evalState) evalBinding(r *Rule, b binding, bud *budget, out []findings.Finding) (res []findings.Finding) {
 	defer func() {
 		if p := recover(); p != nil {
 			res = append(out, st.ruleError(r, b, nil, fmt.Errorf("panic: %v", p)))
 		}
 	}()
-	a := &activation{st: st, r: r, b: b}
+	a := &activation{st: st, r: r, b: b, bud: bud}
 	if len(r.vars) > 0 {
 		a.vals = make([]ref.Val, len(r.vars))
 		a.state = make([]uint8, len(r.vars))
@@ -436,14 +472,29 @@ func (a *activation) eval(x *expr) (ref.Val, *failure) {
 }
 
 // run evaluates x; ContextEval only when the context can be cancelled, as
-// setting up the interrupt check costs a tenth of a typical evaluation.
+// setting up the interrupt check costs a tenth of a typical evaluation. Its
+// cost is charged to the budget: what a tracked program counted, or an
+// untracked one's static worst case.
 func (a *activation) run(x *expr) (ref.Val, error) {
+	if a.bud.over() {
+		return nil, a.bud.err()
+	}
 	var v ref.Val
+	var det *cel.EvalDetails
 	var err error
 	if a.st.ctx.Done() == nil {
-		v, _, err = x.prg.Eval(a)
+		v, det, err = x.prg.Eval(a)
 	} else {
-		v, _, err = x.prg.ContextEval(a.st.ctx, a)
+		v, det, err = x.prg.ContextEval(a.st.ctx, a)
+	}
+	if a.bud != nil {
+		cost := x.staticMax
+		if x.tracked && det != nil {
+			if c := det.ActualCost(); c != nil {
+				cost = *c
+			}
+		}
+		a.bud.spent += cost
 	}
 	return v, err
 }
@@ -493,6 +544,7 @@ type activation struct {
 	st      *evalState
 	r       *Rule
 	b       binding
+	bud     *budget // nil: not counted (notApplicable, one evaluation per node)
 	item    ref.Val
 	hasItem bool
 	vals    []ref.Val

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 	"gopkg.in/yaml.v3"
 
@@ -93,6 +94,31 @@ type expr struct {
 	ast  *cel.Ast
 	prg  cel.Program
 	out  *cel.Type
+	// tracked: the program counts its cost as it runs (and stops at
+	// Options.CostLimit). An expression whose worst case is known at
+	// compile time to be at most staticCostMax runs untracked, and costs
+	// its worst case against the rule's budget.
+	tracked   bool
+	staticMax uint64
+}
+
+// staticCostMax is the largest worst-case cost (cel-go's static estimate) of
+// an expression that runs without runtime cost tracking: tracking every
+// operation took more than half of the evaluation time of large clusters,
+// and an expression bounded by this needs no watching. Comparisons of
+// fields with constants, boolean logic and arithmetic are; anything that
+// iterates over the facts' lists or reads their strings' whole length is
+// not, as the facts' sizes are not known in advance.
+const staticCostMax = 10_000
+
+// unknownSizes is the cost estimator of rule expressions: no size of the
+// facts is known in advance (a bundle may hold anything up to its file
+// limits), and function costs are cel-go's own and its extensions'.
+type unknownSizes struct{}
+
+func (unknownSizes) EstimateSize(checker.AstNode) *checker.SizeEstimate { return nil }
+func (unknownSizes) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
 }
 
 // pos is the file position of a CEL location (1-based line, 0-based column).
@@ -402,10 +428,14 @@ func (e *Engine) compileExpr(env *cel.Env, src *source, key string, n *yaml.Node
 		}
 		return nil, errs
 	}
-	prg, err := env.Program(ast,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(e.opts.CostLimit),
-		cel.InterruptCheckFrequency(e.opts.InterruptCheckFrequency))
+	popts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize), cel.InterruptCheckFrequency(e.opts.InterruptCheckFrequency)}
+	x.tracked = true
+	if est, err := env.EstimateCost(ast, unknownSizes{}); err == nil && est.Max <= min(staticCostMax, e.opts.CostLimit) {
+		x.tracked, x.staticMax = false, est.Max
+	} else {
+		popts = append(popts, cel.CostLimit(e.opts.CostLimit))
+	}
+	prg, err := env.Program(ast, popts...)
 	if err != nil {
 		return nil, []error{src.errNode(n, "%s: %v", key, err)}
 	}
