@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/podnetdiag/podnetdiag/pkg/assemble"
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
@@ -80,7 +81,23 @@ type inputs struct {
 }
 
 func loadInputs(paths []string, o Options) (*inputs, error) {
-	nodes, err := load.LoadAll(paths, o.Bundle)
+	// Each node's own facts are built as soon as it is parsed, and the bulk
+	// of its parse (IPVS, links) let go: a fleet's nodes are never all held
+	// both parsed and built.
+	var mu sync.Mutex
+	built := map[*load.Node]facts.Node{}
+	little := map[*load.Node]bool{}
+	nodes, err := load.LoadAllFunc(paths, o.Bundle, func(n *load.Node) {
+		if n.ClusterScope() {
+			return
+		}
+		f := assemble.NodeFacts(n)
+		l := n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil
+		n.ShedNodeOnly()
+		mu.Lock()
+		built[n], little[n] = f, l
+		mu.Unlock()
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +118,11 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 		for _, w := range n.Bundle.Warnings {
 			warns = append(warns, n.Name+": "+w)
 		}
-		if n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil && !n.ClusterScope() {
+		if little[n] {
 			warns = append(warns, fmt.Sprintf("%s: neither %s nor %s is known from the bundle: little can be checked", n.Name, bundle.IPVSPath, bundle.IPRoutePath))
 		}
 	}
-	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP})
+	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP, Built: built})
 	return &inputs{cluster: c, diags: ds, warns: warns, sources: sources(nodes)}, nil
 }
 

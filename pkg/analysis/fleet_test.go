@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podnetdiag/podnetdiag/pkg/assemble"
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture/synth"
+	"github.com/podnetdiag/podnetdiag/pkg/load"
 	"github.com/podnetdiag/podnetdiag/pkg/report"
 )
 
@@ -404,5 +408,27 @@ func TestFleetReportIsTheSameWhateverTheParallelism(t *testing.T) {
 		if got := render(procs); got != want {
 			t.Errorf("GOMAXPROCS=%d: the report differs from GOMAXPROCS=1's", procs)
 		}
+	}
+}
+
+// Building each node's facts as it is parsed and shedding its IPVS and link
+// parses gives the model building them all at the end gives.
+func TestNodeFactsBuiltAheadAreTheSame(t *testing.T) {
+	paths := fleet{n: 6, services: 20, capturePkts: 2000}.write(t, t.TempDir())
+	paths = append(paths, filepath.Join("..", "..", "testdata", "bundles", "ipip-healthy-captures"))
+	got, _, _, err := Facts(paths, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := load.LoadAll(paths, bundle.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer load.CloseAll(nodes)
+	want := assemble.Build(nodes, assemble.Options{})
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Error("the facts differ when node facts are built ahead")
 	}
 }

@@ -25,6 +25,19 @@ const DefaultDNSServiceIP = "10.96.0.10"
 type Options struct {
 	// DNSServiceIP overrides the cluster DNS Service IP (--dns-service-ip).
 	DNSServiceIP string
+	// Built holds node facts built ahead with NodeFacts (while the other
+	// bundles were still being parsed), by node: Build takes them instead
+	// of building them again from parse results the node may have shed.
+	Built map[*load.Node]facts.Node
+}
+
+// NodeFacts builds what one node's own bundle says (its links, addresses,
+// routes, IPVS table, ...), the part of the model that needs no other node:
+// a caller may build it as soon as the node is parsed, then let go of the
+// parse results only it reads (load.Node.ShedNodeOnly), and pass it to Build
+// in Options.Built.
+func NodeFacts(n *load.Node) facts.Node {
+	return nodeFacts(n)
 }
 
 // Build joins the nodes into one cluster model.
@@ -40,6 +53,10 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 			continue
 		}
 		own = append(own, n)
+		if f, ok := opts.Built[n]; ok {
+			c.Nodes = append(c.Nodes, f)
+			continue
+		}
 		c.Nodes = append(c.Nodes, nodeFacts(n))
 	}
 	b := &builder{c: c, nodes: own, sources: append(shared, own...)}

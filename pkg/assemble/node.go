@@ -353,6 +353,7 @@ func ipvsFacts(n *load.Node) []facts.IPVSService {
 			fs.VIP = s.Addr.Addr().String()
 			fs.Port = int(s.Addr.Port())
 		}
+		fs.Reals = make([]facts.IPVSReal, 0, len(s.Reals))
 		for _, r := range s.Reals {
 			fr := facts.IPVSReal{
 				Forward: r.Forward, Weight: r.Weight, ActiveConn: int(r.ActiveConn), InActConn: int(r.InActConn),

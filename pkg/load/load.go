@@ -438,6 +438,13 @@ func (n *Node) Diagnostics() []diag.Diagnostic {
 // once per bundle. The nodes come back in the order of the bundles, each
 // node's content the same whatever the timing.
 func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
+	return LoadAllFunc(paths, opts, nil)
+}
+
+// LoadAllFunc is LoadAll with after (if not nil) called on each node as soon
+// as it is parsed, by the goroutine that parsed it (so concurrently), to
+// condense it while other bundles are still being parsed.
+func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Node, error) {
 	sh := newShared()
 	var mu sync.Mutex
 	loaded := map[*bundle.Bundle]*Node{}
@@ -446,6 +453,9 @@ func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
 			n, err := load(b, sh)
 			if err != nil {
 				return err
+			}
+			if after != nil {
+				after(n)
 			}
 			mu.Lock()
 			loaded[b] = n
@@ -461,6 +471,28 @@ func LoadAll(paths []string, opts bundle.Options) ([]*Node, error) {
 		nodes = append(nodes, loaded[b])
 	}
 	return nodes, nil
+}
+
+// ShedNodeOnly lets go of what only the node's own facts are built from
+// (assemble.NodeFacts): the IPVS table and the links and addresses, parsed
+// and as text, the bulk of a node's bundle (kube-ipvs0 holds every Service
+// IP, IPVS every Service and endpoint). What remains is what the cluster-wide
+// inference reads. Call it once those facts are built; a shed field is
+// emptied, not nil, so that "the file was there" still holds.
+func (n *Node) ShedNodeOnly() {
+	for _, p := range []string{bundle.IPVSPath, bundle.IPAddrPath, bundle.IPLinkPath} {
+		delete(n.raw, p)
+		delete(n.lineStarts, p)
+	}
+	if n.IPVS != nil {
+		n.IPVS = &ipvsadm.Result{}
+	}
+	if n.Addr != nil {
+		n.Addr = &iplink.Result{}
+	}
+	if n.Link != nil {
+		n.Link = &iplink.Result{}
+	}
 }
 
 // ClusterScope reports whether n is the cluster/ folder of `collect cluster`:
