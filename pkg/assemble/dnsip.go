@@ -13,16 +13,14 @@ import (
 
 // DNS Service IP sources, most authoritative first.
 const (
-	dnsSrcFlag      = "flag"
-	dnsSrcService   = "kube-service"
-	dnsSrcKubelet   = "kubelet"
-	dnsSrcIPTables  = "iptables"
-	dnsSrcNFT       = "nftables"
-	dnsSrcIPVS      = "ipvs"
-	dnsSrcIPVSOnly  = "ipvs-udp53"
-	dnsSrcDefault   = "default"
-	kubeDNSLabelKey = "k8s-app"
-	kubeDNSLabelVal = "kube-dns"
+	dnsSrcFlag     = "flag"
+	dnsSrcService  = "kube-service"
+	dnsSrcKubelet  = "kubelet"
+	dnsSrcIPTables = "iptables"
+	dnsSrcNFT      = "nftables"
+	dnsSrcIPVS     = "ipvs"
+	dnsSrcIPVSOnly = "ipvs-udp53"
+	dnsSrcDefault  = "default"
 )
 
 // proxyDNSEntry is a kube-proxy UDP/53 Service entry: its address, the
@@ -153,13 +151,21 @@ func (b *builder) dnsServiceIP(flag string) {
 	}
 }
 
-// dnsServices are the Services labelled k8s-app=kube-dns; without labels in
-// the file (a hand-made one), the Service named kube-dns.
+// dnsServices are the Services labelled k8s-app=kube-dns, else those with the
+// first other DNS label that any carries (bundle.DNSServiceSelectors, the
+// labels collect finds the DNS Service by); without labels in the file (a
+// hand-made one), the Service named kube-dns.
 func dnsServices(r *kube.Services) []kube.Service {
 	var out []kube.Service
-	for _, s := range r.Services {
-		if s.Labels[kubeDNSLabelKey] == kubeDNSLabelVal {
-			out = append(out, s)
+	for _, sel := range bundle.DNSServiceSelectors() {
+		key, val, _ := strings.Cut(sel, "=")
+		for _, s := range r.Services {
+			if s.Labels[key] == val {
+				out = append(out, s)
+			}
+		}
+		if len(out) > 0 {
+			break
 		}
 	}
 	if len(out) == 0 {

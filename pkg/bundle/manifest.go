@@ -26,6 +26,9 @@ const (
 	StatusOK      = "ok"
 	StatusError   = "error"
 	StatusSkipped = "skipped"
+	// StatusForbidden: the Kubernetes API denied the request (HTTP 401 or
+	// 403) with every credential tried: RBAC can fix it, nothing failed.
+	StatusForbidden = "forbidden"
 )
 
 // ScopeCluster is Manifest.Scope of the cluster/ folder of `collect cluster`.
@@ -184,7 +187,7 @@ func (m *Manifest) Validate() []string {
 		}
 		switch it.Status {
 		case StatusOK:
-		case StatusError, StatusSkipped:
+		case StatusError, StatusSkipped, StatusForbidden:
 			if it.Error == "" {
 				out = append(out, fmt.Sprintf("%s: status %s without an error message", where, it.Status))
 			}

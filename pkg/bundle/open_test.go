@@ -210,9 +210,12 @@ func TestOpenNamesTheNode(t *testing.T) {
 			wantNode: "top", wantSource: NodeFromFolder, wantWarnings: []string{"is not a host name"}},
 		{name: "a manifest with odd items is kept with warnings",
 			entries: []ent{file("top/manifest.json", `{"schema":"podnet-bundle/v2","node":"n1","collectedAt":"yesterday",
-				"items":[{"path":"net/ip-route.txt","source":"telepathy","status":"ok"},{"path":"/abs","source":"file","status":"error"}]}`)},
+				"items":[{"path":"net/ip-route.txt","source":"telepathy","status":"ok"},{"path":"/abs","source":"file","status":"error"},
+				{"path":"logs/coredns.log","source":"kubectl","status":"forbidden","error":"HTTP 403"},{"path":"logs/node-local-dns.log","source":"kubectl","status":"forbidden"},
+				{"path":"kube/nodes.json","source":"kubectl","status":"denied","error":"HTTP 403"}]}`)},
 			wantNode: "n1", wantSource: NodeFromManifest, wantManifest: true,
-			wantWarnings: []string{`collectedAt "yesterday"`, `unknown schema "podnet-bundle/v2"`, `unknown source "telepathy"`, `path "/abs" is not`, "status error without an error message"}},
+			wantWarnings: []string{`collectedAt "yesterday"`, `unknown schema "podnet-bundle/v2"`, `unknown source "telepathy"`, `path "/abs" is not`, "status error without an error message",
+				"status forbidden without an error message", `unknown status "denied"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -73,3 +73,20 @@ const (
 	CorednsLogPath        = "logs/coredns.log"
 	NodeLocalDNSLogPath   = "logs/node-local-dns.log"
 )
+
+// DNSServiceSelectors are the labels that mark the cluster's DNS Service,
+// whatever its name, in the order they are tried: kubeadm, EKS, AKS, GKE,
+// k3s, RKE2 and kubespray label it k8s-app=kube-dns (kubespray names it
+// coredns, RKE2 rke2-coredns-rke2-coredns); the CoreDNS Helm chart without
+// isClusterService labels it app.kubernetes.io/name=coredns, some
+// distributions k8s-app=coredns. collect finds the Service with them, analyze
+// recognises it in kube/dns-service.json with them.
+func DNSServiceSelectors() []string {
+	return []string{
+		"k8s-app=kube-dns",
+		"k8s-app=coredns",
+		"app.kubernetes.io/name=coredns",
+		"app.kubernetes.io/name=rke2-coredns",
+		"kubernetes.io/name=CoreDNS",
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,9 +23,9 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/redact"
 )
 
-// KubeDNSServicePath holds the kube-dns Service (not in the layout: the
-// analyzer ignores it, the collector reads the DNS Service IP from it).
-const KubeDNSServicePath = "kube/kube-dns-service.json"
+// KubeDNSServicePath holds the DNS Service(s) found by label (the layout's
+// kube/dns-service.json); the collector reads the DNS Service IP from it.
+const KubeDNSServicePath = bundle.KubeDNSServicePath
 
 // kubeCtx is the outcome of looking for credentials.
 type kubeCtx struct {
@@ -32,6 +33,8 @@ type kubeCtx struct {
 	tried   []string // "path: reason" of the candidates that could not be used
 	// kept counts the bytes of API files kept by the run (kubeMaxKeptTotal).
 	kept atomic.Int64
+	// dns is the DNS Service and pods, found once.
+	dns dnsMemo
 }
 
 func (k *kubeCtx) usable() bool { return len(k.clients) > 0 }
@@ -176,9 +179,6 @@ type kubeObject struct {
 
 var kubeObjects = []kubeObject{
 	{path: bundle.KubeNodesPath, desc: "Nodes", urls: []string{"/api/v1/nodes"}, list: true, itemKind: "Node", lim: nodeLimits, strip: stripNode},
-	{path: bundle.KubeDNSEndpointsPath, desc: "kube-dns Endpoints", urls: []string{"/api/v1/namespaces/kube-system/endpoints/kube-dns"}, lim: objectLimits},
-	{path: KubeDNSServicePath, desc: "kube-dns Service", urls: []string{"/api/v1/namespaces/kube-system/services/kube-dns"}, extra: true, lim: objectLimits},
-	{path: bundle.KubeCoreDNSPodsPath, desc: "CoreDNS pods", urls: []string{"/api/v1/namespaces/kube-system/pods?labelSelector=k8s-app%3Dkube-dns"}, list: true, itemKind: "Pod", lim: selectedLimits},
 	{path: bundle.KubeProxyConfigPath, desc: "kube-proxy ConfigMap", urls: []string{"/api/v1/namespaces/kube-system/configmaps/kube-proxy"}, yaml: true, lim: objectLimits},
 	{path: bundle.CalicoDaemonSetPath, desc: "calico-node DaemonSet", yaml: true, lim: objectLimits, urls: []string{
 		"/apis/apps/v1/namespaces/kube-system/daemonsets/calico-node",
@@ -309,12 +309,20 @@ type kubeFile struct {
 // moving to the next URL and a denial or a connection error to the next
 // client. A list cut short (a cap, a broken answer) keeps what was read, with
 // a partialError saying why; it is not read again with other credentials.
+// When every client is denied, the error is a forbiddenError.
 func (k *kubeCtx) fetch(ctx context.Context, o kubeObject) (*kubeFile, error) {
+	return k.fetchWith(ctx, o, nil)
+}
+
+// fetchWith is fetch, handing each object (stripped, not yet redacted) to
+// seen when it is not nil.
+func (k *kubeCtx) fetchWith(ctx context.Context, o kubeObject, seen func(map[string]any)) (*kubeFile, error) {
 	var errs []string
+	allDenied := true
 	for _, cl := range k.clients {
 		allNotFound := true
 		for _, u := range o.urls {
-			f, err := k.fetchOne(ctx, cl, o, u)
+			f, err := k.fetchOne(ctx, cl, o, u, seen)
 			if err == nil || f != nil {
 				return f, err
 			}
@@ -324,6 +332,7 @@ func (k *kubeCtx) fetch(ctx context.Context, o kubeObject) (*kubeFile, error) {
 			errs = append(errs, fmt.Sprintf("%s via %s: %v", u, cl.Config().Source, err))
 			if !kubeapi.NotFound(err) {
 				allNotFound = false
+				allDenied = allDenied && kubeapi.Denied(err)
 				break
 			}
 		}
@@ -333,12 +342,15 @@ func (k *kubeCtx) fetch(ctx context.Context, o kubeObject) (*kubeFile, error) {
 			return nil, skipped("not found: %s", strings.Join(errs, "; "))
 		}
 	}
+	if allDenied && len(errs) > 0 {
+		return nil, &forbiddenError{err: errors.New(strings.Join(errs, "; "))}
+	}
 	return nil, errors.New(strings.Join(errs, "; "))
 }
 
 // fetchOne reads o from one URL with one client. A nil file is a failure to
 // try elsewhere; a file with an error is partial.
-func (k *kubeCtx) fetchOne(ctx context.Context, cl *kubeapi.Client, o kubeObject, u string) (*kubeFile, error) {
+func (k *kubeCtx) fetchOne(ctx context.Context, cl *kubeapi.Client, o kubeObject, u string, seen func(map[string]any)) (*kubeFile, error) {
 	if !o.list {
 		obj, err := cl.GetObject(ctx, u, o.lim.Limits)
 		if err != nil {
@@ -351,6 +363,9 @@ func (k *kubeCtx) fetchOne(ctx context.Context, cl *kubeapi.Client, o kubeObject
 		stripObject(obj)
 		if o.strip != nil {
 			o.strip(obj)
+		}
+		if seen != nil {
+			seen(obj)
 		}
 		v, reds := redact.Value(o.path, "", obj)
 		data, err := renderObject(v, o.yaml, "")
@@ -367,6 +382,9 @@ func (k *kubeCtx) fetchOne(ctx context.Context, cl *kubeapi.Client, o kubeObject
 		stripObject(item)
 		if o.strip != nil {
 			o.strip(item)
+		}
+		if seen != nil {
+			seen(item)
 		}
 		return lw.add(item)
 	})
@@ -612,15 +630,21 @@ func ClusterObjects(ctx context.Context, cl *kubeapi.Client, itemTimeout time.Du
 		f, err := k.fetch(octx, o)
 		cancel()
 		it.DurationMs = time.Since(start).Milliseconds()
-		var perr *partialError
-		switch {
-		case isSkip(err):
-			it.Status, it.Error = bundle.StatusSkipped, err.Error()
-		case errors.As(err, &perr) && f != nil:
-			it.Status, it.Error, it.Partial = bundle.StatusError, err.Error(), true
-		case err != nil:
-			it.Status, it.Error = bundle.StatusError, err.Error()
+		it.Status, it.Error, it.Partial = itemStatus(err, f != nil)
+		if f != nil && (err == nil || it.Partial) {
+			files[o.path] = f.data
+			reds = append(reds, f.reds...)
 		}
+		items = append(items, it)
+	}
+	for _, o := range k.dnsCluster() {
+		it := bundle.Item{Path: o.path, Source: bundle.SourceKubectl, Command: o.cmd, Status: bundle.StatusOK}
+		start := time.Now()
+		octx, cancel := context.WithTimeout(ctx, itemTimeout)
+		f, err := o.fetch(octx)
+		cancel()
+		it.DurationMs = time.Since(start).Milliseconds()
+		it.Status, it.Error, it.Partial = itemStatus(err, f != nil)
 		if f != nil && (err == nil || it.Partial) {
 			files[o.path] = f.data
 			reds = append(reds, f.reds...)
@@ -630,6 +654,24 @@ func ClusterObjects(ctx context.Context, cl *kubeapi.Client, itemTimeout time.Du
 	return files, items, reds
 }
 
+// itemStatus is the manifest's status of an attempt ending in err, with
+// output or not.
+func itemStatus(err error, output bool) (status, msg string, partial bool) {
+	var perr *partialError
+	var ferr *forbiddenError
+	switch {
+	case err == nil:
+		return bundle.StatusOK, "", false
+	case isSkip(err):
+		return bundle.StatusSkipped, err.Error(), false
+	case errors.As(err, &perr) && output:
+		return bundle.StatusError, err.Error(), true
+	case errors.As(err, &ferr):
+		return bundle.StatusForbidden, err.Error(), false
+	}
+	return bundle.StatusError, err.Error(), false
+}
+
 // KubeObjectURLs are the API paths the collector may read for the layout's
 // objects, fallbacks included: the deploy/ RBAC is tested against them.
 func KubeObjectURLs() []string {
@@ -637,5 +679,16 @@ func KubeObjectURLs() []string {
 	for _, o := range kubeObjects {
 		out = append(out, o.urls...)
 	}
-	return out
+	for _, sel := range bundle.DNSServiceSelectors() {
+		out = append(out, "/api/v1/namespaces/"+dnsNamespace+"/services?labelSelector="+url.QueryEscape(sel))
+	}
+	for _, n := range dnsServiceNames {
+		out = append(out, "/api/v1/namespaces/"+dnsNamespace+"/services/"+n, "/api/v1/namespaces/"+dnsNamespace+"/endpoints/"+n)
+	}
+	return append(out,
+		"/apis/discovery.k8s.io/v1/namespaces/"+dnsNamespace+"/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dkube-dns",
+		"/api/v1/namespaces/"+dnsNamespace+"/pods?labelSelector=k8s-app%3Dkube-dns",
+		"/api/v1/namespaces/"+dnsNamespace+"/pods?labelSelector=k8s-app%3Dnode-local-dns",
+		"/api/v1/namespaces/"+dnsNamespace+"/pods/coredns-x/log",
+	)
 }

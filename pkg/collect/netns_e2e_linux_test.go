@@ -214,11 +214,23 @@ func TestCollectInACalicoLikeNamespaceMatchesIPAndCapturesTheOverlay(t *testing.
 			ipOutput(t, "-n", l.nodeA, "route"), ipOutput(t, "-n", l.nodeA, "neigh"))
 	}
 
+	// The stand-in API: an RKE2-shaped DNS Service (labelled k8s-app=kube-dns,
+	// named rke2-coredns-rke2-coredns) with EndpointSlices only, a decoy
+	// Endpoints named kube-dns, two CoreDNS pods of which one's log is
+	// served and the other's denied, and this node's NodeLocal DNSCache pod
+	// whose log is denied. (The API is reached from the host's namespace:
+	// net/http dials on its own goroutines, outside the collector's.)
+	loopLog := corednsLoopLog + "2024-05-01T10:00:03.000000000Z [ERROR] plugin/errors: upstream password=E2EPLANTpw\n"
+	api := dnsStandIn{node: "node-a", svcName: "rke2-coredns-rke2-coredns", svcLabels: map[string]string{"k8s-app": "kube-dns", "app.kubernetes.io/instance": "rke2-coredns"},
+		selector: map[string]string{"app.kubernetes.io/instance": "rke2-coredns", "k8s-app": "kube-dns"}, podIPs: []string{"10.244.1.130", "10.244.1.131"},
+		logs: map[string]string{"coredns-7d8f9b-0": loopLog}, secret: "E2EPLANTobj"}
+	kubeconfig := api.serve(t)
+
 	out := filepath.Join(t.TempDir(), "node-a.tgz")
 	progress := &syncBuffer{}
 	start := time.Now()
 	res, err := Collect(context.Background(), Options{
-		Output: out, Netns: filepath.Join("/run/netns", l.nodeA), Node: "node-a",
+		Output: out, Netns: filepath.Join("/run/netns", l.nodeA), Node: "node-a", Kubeconfig: kubeconfig,
 		CaptureSeconds: 2, Env: func(string) string { return "" }, Progress: progress, Version: "test",
 	})
 	if err != nil {
@@ -327,5 +339,53 @@ func TestCollectInACalicoLikeNamespaceMatchesIPAndCapturesTheOverlay(t *testing.
 	host, _ := os.ReadFile("/proc/self/net/snmp")
 	if len(after) == 0 || string(after) == string(host) {
 		t.Error("counters/after/proc-net-snmp is empty or the host's, not the namespace's")
+	}
+
+	// The DNS items of the API: the Service found by label, its endpoints by
+	// the slices' label (not the decoy named kube-dns), the CoreDNS log with
+	// the served pod and the 403 said, NodeLocal DNSCache's log forbidden.
+	for p, want := range map[string]string{
+		bundle.KubeDNSServicePath: bundle.StatusOK, bundle.KubeDNSEndpointsPath: bundle.StatusOK, bundle.KubeCoreDNSPodsPath: bundle.StatusOK,
+		bundle.CorednsLogPath: bundle.StatusError, bundle.NodeLocalDNSLogPath: bundle.StatusForbidden,
+	} {
+		if it := item(t, res, p); it.Status != want {
+			t.Errorf("%s: %+v, want status %s", p, it, want)
+		}
+	}
+	if node.DNSService == nil || len(node.DNSService.Services) != 1 || node.DNSService.Services[0].Name != "rke2-coredns-rke2-coredns" {
+		t.Errorf("DNS Service in the bundle: %+v", node.DNSService)
+	}
+	var epIPs []string
+	if node.Endpoints != nil {
+		for _, e := range node.Endpoints.Items {
+			for _, a := range e.Addresses {
+				epIPs = append(epIPs, e.Kind+" "+e.Service+" "+a.IP.String())
+			}
+		}
+	}
+	if strings.Join(epIPs, ",") != "EndpointSlice rke2-coredns-rke2-coredns 10.244.1.130,EndpointSlice rke2-coredns-rke2-coredns 10.244.1.131" {
+		t.Errorf("endpoints in the bundle: %v", epIPs)
+	}
+	if cl := item(t, res, bundle.CorednsLogPath); !cl.Partial || !strings.Contains(cl.Error, "coredns-7d8f9b-1: forbidden") {
+		t.Errorf("coredns.log item: %+v", cl)
+	}
+	if node.CorednsLog == nil || len(node.CorednsLog.Blocks) != 1 || node.CorednsLog.Blocks[0].Pod != "coredns-7d8f9b-0" || node.CorednsLog.Count("loop") != 1 {
+		t.Errorf("coredns.log as analyze reads it: %+v", node.CorednsLog)
+	}
+	if nl := item(t, res, bundle.NodeLocalDNSLogPath); !strings.Contains(nl.Error, "403") {
+		t.Errorf("node-local-dns.log: the API's 403 not said: %+v", nl)
+	}
+	rg, _ := b.ReadFile(bundle.RouteGetPath)
+	for _, a := range []string{"10.43.0.10", "10.244.1.130", "10.244.1.131"} {
+		if !strings.Contains(string(rg), "# ip route get "+a+"\n") {
+			t.Errorf("route-get lacks %s (DNS Service or CoreDNS pod found through the API):\n%s", a, rg)
+		}
+	}
+	raw, _ := os.ReadFile(res.Path)
+	for _, p := range []string{bundle.CorednsLogPath, bundle.KubeDNSServicePath, bundle.KubeCoreDNSPodsPath} {
+		data, _ := b.ReadFile(p)
+		if strings.Contains(string(data), "E2EPLANT") || strings.Contains(string(raw), "E2EPLANT") {
+			t.Errorf("a planted secret reached %s or the tarball", p)
+		}
 	}
 }

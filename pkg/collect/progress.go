@@ -61,6 +61,8 @@ func (p *progress) item(it bundle.Item, optional bool) {
 		p.say("  ok      %-34s %s, %s", it.Path, src, ms(it.DurationMs))
 	case bundle.StatusSkipped:
 		p.say("  skip    %-34s %s", it.Path, it.Error)
+	case bundle.StatusForbidden:
+		p.say("  DENIED  %-34s %s: %s", it.Path, src, it.Error)
 	default:
 		p.say("  FAILED  %-34s %s: %s", it.Path, src, it.Error)
 	}

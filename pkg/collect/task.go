@@ -278,20 +278,8 @@ func (c *collector) finish(t Task, data []byte, err error, dur time.Duration, ex
 		it.Command = strings.Join(t.Argv, " ")
 	}
 	var reds []bundle.Redaction
-	var perr *partialError
-	switch {
-	case err == nil:
-		it.Status = bundle.StatusOK
-	case isSkip(err):
-		it.Status = bundle.StatusSkipped
-		it.Error = err.Error()
-	case errors.As(err, &perr) && len(data) > 0:
-		it.Status = bundle.StatusError
-		it.Error = err.Error()
-		it.Partial = true
-	default:
-		it.Status = bundle.StatusError
-		it.Error = err.Error()
+	it.Status, it.Error, it.Partial = itemStatus(err, len(data) > 0)
+	if it.Status != bundle.StatusOK && !it.Partial {
 		data = nil
 	}
 	// A command's error is its stderr's last line, which can quote a secret;

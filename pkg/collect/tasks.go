@@ -79,9 +79,8 @@ func (c *collector) snapshotTasks(k *kubeCtx) []Task {
 		c.birdTask(),
 		c.logTask(bundle.CalicoNodeLogPath, "calico-node log", "calico-node", "calico-node"),
 		c.logTask(bundle.KubeProxyLogPath, "kube-proxy log", "kube-proxy", "kube-proxy"),
-		c.logTask(bundle.NodeLocalDNSLogPath, "NodeLocal DNSCache log", "node-local-dns", "node-cache"),
 	}
-	return append(tasks, c.kubeTasks(k)...)
+	return append(append(tasks, c.kubeTasks(k)...), c.dnsTasks(k)...)
 }
 
 // ResolvedConfPath keeps systemd-resolved's upstream list (not in the layout):
