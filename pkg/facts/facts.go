@@ -511,6 +511,27 @@ type IPTables struct {
 	AllVXLANNetIPs  map[string]bool `json:"allVXLANNetIPs,omitempty"`
 	AllVXLANNetNets []string        `json:"allVXLANNetNets,omitempty"`
 	ForwardPolicy   string          `json:"forwardPolicy"`
+	// IPIPDropped/VXLANDropped: what felix's DROP rules for IP-in-IP and
+	// VXLAN from unknown hosts dropped (see TunnelDrops).
+	IPIPDropped  TunnelDrops `json:"ipipDropped"`
+	VXLANDropped TunnelDrops `json:"vxlanDropped"`
+}
+
+// TunnelDrops is the packet count of felix's tunnel DROP rules (summed over
+// the rules of one encapsulation).
+type TunnelDrops struct {
+	// Packets: -1 when no counter was read.
+	Packets int `json:"packets"`
+	// Source: "window" when counters/after minus counters/before (dropped
+	// while the collector watched: a rising counter), "snapshot" when the
+	// total of the one iptables-save -c (since felix programmed the rule,
+	// which may be old news); "" when not known.
+	Source string `json:"source"`
+	// Note says why the snapshot was used ("" for the window).
+	Note string `json:"note"`
+	// Refs: the busiest rule's line in counters/before and counters/after
+	// (window), or in net/iptables-save.txt (snapshot).
+	Refs []Ref `json:"refs"`
 }
 
 // NFT is what `nft list ruleset` says about kube-proxy's nftables mode.

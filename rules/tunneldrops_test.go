@@ -1,0 +1,77 @@
+package rules_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/podnetdiag/podnetdiag/pkg/analysis"
+)
+
+// TestTunnelDropCountsSayTheirWindow: calico-ipip-host-not-allowed quotes
+// felix's drop counter over the capture window where the bundle has counters
+// before and after it (and cites both lines), else the one snapshot's total,
+// saying so.
+func TestTunnelDropCountsSayTheirWindow(t *testing.T) {
+	eng, err := analysis.Engine(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scen := scenarios(t)
+	tests := []struct {
+		scenario, node string
+		says           []string
+		cites          []string // files among the evidence
+		notSays        []string
+	}{
+		{
+			// net/iptables-save.txt reads [0:0], counters/before [1:148],
+			// counters/after [29:4264].
+			scenario: "calico-ipip-host-not-allowed-lab", node: "node-a",
+			says:    []string{"dropped 28 packets during the capture window"},
+			cites:   []string{"counters/before/iptables-save.txt", "counters/after/iptables-save.txt"},
+			notSays: []string{"since felix programmed it"},
+		},
+		{
+			scenario: "calico-ipip-host-not-allowed-vxlan", node: "edge-w1",
+			says:    []string{"has dropped 3391 packets since felix programmed it", "no counters before and after the capture window"},
+			notSays: []string{"during the capture window"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.scenario, func(t *testing.T) {
+			r, err := analysis.Run(eng, scen[tt.scenario], analysis.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range r.Findings {
+				if f.Rule != "calico-ipip-host-not-allowed" || f.Node != tt.node {
+					continue
+				}
+				found = true
+				for _, s := range tt.says {
+					if !strings.Contains(f.Message, s) {
+						t.Errorf("message %q lacks %q", f.Message, s)
+					}
+				}
+				for _, s := range tt.notSays {
+					if strings.Contains(f.Message, s) {
+						t.Errorf("message %q says %q", f.Message, s)
+					}
+				}
+				for _, file := range tt.cites {
+					cited := false
+					for _, e := range f.Evidence {
+						cited = cited || e.File == file && e.Line > 0
+					}
+					if !cited {
+						t.Errorf("evidence %+v does not cite a line of %s", f.Evidence, file)
+					}
+				}
+			}
+			if !found {
+				t.Fatalf("no calico-ipip-host-not-allowed finding on %s", tt.node)
+			}
+		})
+	}
+}
