@@ -216,10 +216,11 @@ def write(name, header, c, extra=()):
             ("net/ip-route.txt", routes(n)),
             ("net/route-get.txt", route_get(n, c)),
             ("net/iptables-save.txt", iptables(n, c)),
-            ("calico/calico-node-env.txt", "".join("%s=%s\n" % kv for kv in c["env"])),
             ("kube/kube-proxy-config.yaml", KUBE_PROXY % c["clusterCIDR"]),
             ("dns/resolv.conf", c["resolv"]),
         ]
+        if c["env"]:
+            files.append(("calico/calico-node-env.txt", "".join("%s=%s\n" % kv for kv in c["env"])))
         if n is c["nodes"][0]:
             files += [("kube/nodes.json", nodes_json(c)), ("kube/coredns-pods.json", coredns_pods(c)), ("kube/dns-service.json", dns_service(c))]
             if c.get("daemonset"):
@@ -327,6 +328,45 @@ pool; kube-proxy in iptables mode, DNS Service 10.0.0.10. The route and tunnel
 rules do not apply and say so; no rule may report a warning or a critical
 finding here.
 (hack/gen_policyonly_scenarios.py)""", AKS)
+
+# --- GKE: Calico network policy on GKE's dataplane, env not collected -------
+# Pods get alias IPs from a /24 per node (10.48.0.0/14) on gke* interfaces;
+# GCE routes them, so a pod on another node is reached through the default
+# gateway. calico-node's env was not collected (its container could not be
+# read): the cluster is recognised from felix's cali- chains policing gke+
+# interfaces and the pod interfaces themselves.
+def gke_node(i, suffix, pods):
+    name = "gke-prod-default-pool-7c1e4a2b-%s" % suffix
+    ip = "10.128.0.%d" % (12 + i)
+    return {"i": i, "name": name, "uplinks": [("eth0", ip, 32, 1460)], "brd": [ip],
+            "routes": ["default via 10.128.0.1 dev eth0 proto dhcp src %s metric 100" % ip,
+                       "10.128.0.1 dev eth0 proto dhcp scope link src %s metric 100" % ip,
+                       "169.254.123.0/24 dev docker0 proto kernel scope link src 169.254.123.1 linkdown"],
+            "pods": pods, "podroute": "%s dev %s scope link",
+            "rget": lambda dst, ip=ip: "%s via 10.128.0.1 dev eth0 src %s uid 0" % (dst, ip),
+            "uname": "5.15.133+ #1 SMP Sat Dec 30 11:18:04 UTC 2023", "kernel": "5.15.133+"}
+
+GKE_NODES = [gke_node(0, "9xk2", [("gke3b1c2d4e5f6", "10.48.0.7")]),
+             gke_node(1, "q4mz", [("gke8a0d6c2e4b1", "10.48.1.4"), ("gke1f7e3a9c5d2", "10.48.1.9")]),
+             gke_node(2, "w7tn", [("gke6c4b2a0e8f3", "10.48.2.12")])]
+GKE = {
+    "nodes": GKE_NODES, "prefix": "gke", "dns": "10.52.0.10", "clusterCIDR": "10.48.0.0/14",
+    "coredns": [("10.48.1.4", GKE_NODES[1]["name"]), ("10.48.2.12", GKE_NODES[2]["name"])],
+    "rs": "6f7b5c9d8", "corednsImage": "gke.gcr.io/k8s-dns-kube-dns:1.22.28-gke.0",
+    "nodelabels": {"cloud.google.com/gke-nodepool": "default-pool", "projectcalico.org/ds-ready": "true"},
+    "provider": "gce://prod-project/us-central1-a/%s", "kubelet": "v1.27.8-gke.1067004",
+    "resolv": "nameserver 169.254.169.254\nsearch us-central1-a.c.prod-project.internal c.prod-project.internal google.internal\n",
+    "env": [],
+}
+write("policy-only-gke-healthy.txtar", """A healthy GKE cluster with Calico network policy: GKE's dataplane routes the
+pods (alias IPs from a /24 per node, gke* interfaces with a host route each,
+remote pods through the VPC's default gateway; eth0 /32, MTU 1460). calico-node's
+environment was not collected; felix's cali- chains police gke+ interfaces and
+no node has a cali* interface, which is what says Calico only enforces policy.
+kube-proxy in iptables mode, DNS Service 10.52.0.10. The route and tunnel rules
+do not apply and say so, with the pod route as evidence; no rule may report a
+warning or a critical finding here.
+(hack/gen_policyonly_scenarios.py)""", GKE)
 
 NETPOLS = json.dumps({"apiVersion": "v1", "kind": "List", "items": [
     {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy", "metadata": {"name": "default-deny", "namespace": "checkout"},
