@@ -47,6 +47,9 @@ const (
 type Options struct {
 	// CostLimit is the CEL cost budget of one evaluation of one expression
 	// (foreach, a variable, match, ...), for one node or pair and one item.
+	// Cost is counted in cost.go's units (one per operation, one per ten
+	// bytes of each string produced), or, for an expression cel-go bounds
+	// statically, is its static worst case.
 	CostLimit uint64
 	// InterruptCheckFrequency: comprehension iterations between context checks.
 	InterruptCheckFrequency uint
@@ -193,7 +196,7 @@ func (e *Engine) EvalContext(ctx context.Context, c *facts.Cluster) []findings.F
 	if c == nil {
 		c = &facts.Cluster{}
 	}
-	st := &evalState{ctx: ctx, cluster: e.adapter.NativeToValue(c), c: c, costBudget: e.opts.RuleCostBudget}
+	st := &evalState{ctx: ctx, cluster: e.adapter.NativeToValue(c), c: c, costBudget: e.opts.RuleCostBudget, costLimit: e.opts.CostLimit}
 	for i := range c.Nodes {
 		st.nodes = append(st.nodes, e.adapter.NativeToValue(&c.Nodes[i]))
 	}

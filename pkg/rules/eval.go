@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -23,8 +22,8 @@ type evalState struct {
 	c       *facts.Cluster
 	cluster ref.Val
 	nodes   []ref.Val
-	// costBudget is Options.RuleCostBudget.
-	costBudget uint64
+	// costBudget is Options.RuleCostBudget, costLimit Options.CostLimit.
+	costBudget, costLimit uint64
 	// all is every node index, in order; byName maps a node name to its
 	// indexes (names are unique but for bundles given twice). Both are
 	// built on first use by a pair rule.
@@ -473,27 +472,37 @@ func (a *activation) eval(x *expr) (ref.Val, *failure) {
 
 // run evaluates x; ContextEval only when the context can be cancelled, as
 // setting up the interrupt check costs a tenth of a typical evaluation. Its
-// cost is charged to the budget: what a tracked program counted, or an
-// untracked one's static worst case.
+// cost is charged to the budget: what a tracked program counted (cost.go),
+// or an untracked one's static worst case. A tracked program's limit is
+// Options.CostLimit or what is left of the budget, whichever is less; a
+// variable evaluated inside another expression may go past the budget by
+// what that expression had spent so far.
 func (a *activation) run(x *expr) (ref.Val, error) {
 	if a.bud.over() {
 		return nil, a.bud.err()
 	}
+	var units, limit uint64
+	var isBudget bool
+	if x.tracked {
+		units, limit, isBudget = a.units, a.limit, a.limitIsBudget
+		a.units, a.limit, a.limitIsBudget = 0, a.st.costLimit, false
+		if a.bud != nil && a.bud.limit-a.bud.spent < a.limit {
+			a.limit, a.limitIsBudget = a.bud.limit-a.bud.spent, true
+		}
+	}
 	var v ref.Val
-	var det *cel.EvalDetails
 	var err error
 	if a.st.ctx.Done() == nil {
-		v, det, err = x.prg.Eval(a)
+		v, _, err = x.prg.Eval(a)
 	} else {
-		v, det, err = x.prg.ContextEval(a.st.ctx, a)
+		v, _, err = x.prg.ContextEval(a.st.ctx, a)
+	}
+	cost := x.staticMax
+	if x.tracked {
+		cost = a.units
+		a.units, a.limit, a.limitIsBudget = units, limit, isBudget
 	}
 	if a.bud != nil {
-		cost := x.staticMax
-		if x.tracked && det != nil {
-			if c := det.ActualCost(); c != nil {
-				cost = *c
-			}
-		}
 		a.bud.spent += cost
 	}
 	return v, err
@@ -541,15 +550,19 @@ func (st *evalState) ruleError(r *Rule, b binding, x *expr, err error) findings.
 // evaluated lazily, on first use, once per item: a variable that only makes
 // sense when the match's first condition holds is never evaluated otherwise.
 type activation struct {
-	st      *evalState
-	r       *Rule
-	b       binding
-	bud     *budget // nil: not counted (notApplicable, one evaluation per node)
-	item    ref.Val
-	hasItem bool
-	vals    []ref.Val
-	state   []uint8 // 0 not evaluated, 1 evaluating, 2 done
-	varFail *failure
+	st  *evalState
+	r   *Rule
+	b   binding
+	bud *budget // nil: not counted (notApplicable, one evaluation per node)
+	// units counts the cost of the tracked evaluation running, limit is
+	// its limit; limitIsBudget when the limit is the budget's rest.
+	units, limit  uint64
+	limitIsBudget bool
+	item          ref.Val
+	hasItem       bool
+	vals          []ref.Val
+	state         []uint8 // 0 not evaluated, 1 evaluating, 2 done
+	varFail       *failure
 }
 
 var _ interpreter.Activation = (*activation)(nil)

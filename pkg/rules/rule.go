@@ -94,8 +94,8 @@ type expr struct {
 	ast  *cel.Ast
 	prg  cel.Program
 	out  *cel.Type
-	// tracked: the program counts its cost as it runs (and stops at
-	// Options.CostLimit). An expression whose worst case is known at
+	// tracked: the program counts its cost as it runs (cost.go) and stops
+	// at Options.CostLimit. An expression whose worst case is known at
 	// compile time to be at most staticCostMax runs untracked, and costs
 	// its worst case against the rule's budget.
 	tracked   bool
@@ -433,7 +433,7 @@ func (e *Engine) compileExpr(env *cel.Env, src *source, key string, n *yaml.Node
 	if est, err := env.EstimateCost(ast, unknownSizes{}); err == nil && est.Max <= min(staticCostMax, e.opts.CostLimit) {
 		x.tracked, x.staticMax = false, est.Max
 	} else {
-		popts = append(popts, cel.CostLimit(e.opts.CostLimit))
+		popts = append(popts, cel.CustomDecoratorV2(costDecorator))
 	}
 	prg, err := env.Program(ast, popts...)
 	if err != nil {
