@@ -15,7 +15,8 @@
 # REALS, FAULT (route-next-hop-wrong | ipvs-dns-no-backends), ENCAP (ipip |
 # vxlan), STORM (queries/s of a storm on the faulty node), REGEN=1 (write the
 # bundles again even when they are there), TIMEOUT (seconds analyze may run,
-# default 1200), RSS_LIMIT_MB (analyze is stopped above it, default 10240:
+# default 1200; analyze's --max-bundle-size is raised to what the bundles
+# unpack to), RSS_LIMIT_MB (analyze is stopped above it, default 10240:
 # the machine is shared and has no swap). A run stopped by either bound is
 # reported with the time and RSS it had reached.
 # Needs go, jq and GNU time (apt-get install time).
@@ -51,7 +52,14 @@ run() {
 				stopped="still running after ${timeout_s} s (RSS then $((kb / 1024)) MB)"
 			fi
 			if [ -n "$stopped" ]; then
+				# analyze ran on past SIGTERM at N=1000 (it handles
+				# the signal): give it 5 s, then SIGKILL.
 				kill "$child" 2>/dev/null || true
+				for _ in 1 2 3 4 5 6 7 8 9 10; do
+					kill -0 "$child" 2>/dev/null || break
+					sleep 0.5
+				done
+				kill -9 "$child" 2>/dev/null || true
 				break
 			fi
 		fi
@@ -95,11 +103,18 @@ for n in ${NS:-10 100 1000}; do
 	cat "${files[@]}" >/dev/null
 	run gzip "$dir/gzip.out" sh -c 'gzip -dc "$@" | wc -c' sh "${files[@]}"
 	gz_wall=$wall gz_cpu=$cpu unpacked=$(cat "$dir/gzip.out")
-	run analyze "$dir/report-$n.json" "$dir/bin/analyze" -o json "${files[@]}"
+	# analyze refuses runs that unpack to more than --max-bundle-size
+	# (default 2 GiB, which S100 exceeds): allow what these bundles unpack to.
+	limit=$(( unpacked + unpacked / 4 ))
+	[ "$limit" -lt $((2 << 30)) ] && limit=$((2 << 30))
+	run analyze "$dir/report-$n.json" "$dir/bin/analyze" -o json --max-bundle-size "$limit" "${files[@]}"
 	an_wall=$wall an_cpu=$cpu an_rss=$rss_mb an_stopped=$stopped
 	if [ -n "$an_stopped" ]; then
 		verdict="analyze stopped: $an_stopped"
 		ratio=">$(awk -v a="$an_wall" -v g="$gz_wall" 'BEGIN{printf "%.1f", a / g}')"
+	elif ! jq -e .schema "$dir/report-$n.json" >/dev/null 2>&1; then
+		verdict="analyze failed: $(head -c 300 "$dir/analyze.err")"
+		ratio=-
 	else
 		ratio=$(awk -v a="$an_wall" -v g="$gz_wall" -v ac="$an_cpu" -v gc="$gz_cpu" 'BEGIN{printf "%.2f (%.2f)", a / g, ac / gc}')
 		rule=$(jq -r '.rootCause.rule // "none"' "$dir/report-$n.json")
