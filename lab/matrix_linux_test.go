@@ -35,6 +35,10 @@ type labCase struct {
 	// broken: the spec itself breaks resolution (no check that the lab
 	// resolves before the fault).
 	broken bool
+	// tcp: the client also resolves over TCP 53 (the policy cases: DNS
+	// needs both, and a policy may allow one only); a healthy case must then
+	// answer over both before the fault.
+	tcp bool
 	// knownFailure, when set, says why the analyzer is expected to misjudge
 	// this case and whose part it is; the case is reported, not failed.
 	knownFailure string
@@ -92,19 +96,29 @@ var cases = []labCase{
 	}},
 	{name: "asymmetric-source-second-uplink", expect: "calico-autodetect-wrong-interface", broken: true,
 		spec: spec{secondUplink: true, nodeCSendsFromSecond: true}},
-	{name: "healthy-default-deny-allows-dns", spec: spec{netpols: []obj{defaultDenyEgress, allowDNSEgress}}, setup: func(c *cluster) {
+	{name: "healthy-default-deny-allows-dns", tcp: true, spec: spec{netpols: []obj{defaultDenyEgress, allowDNSEgress}}, setup: func(c *cluster) {
 		c.felixWorkload(c.client, "fw", []felixPolicy{
-			{name: clientNS + "/knp.default.allow-dns", rules: allowDNSRules(c)},
+			{name: clientNS + "/knp.default.allow-dns", rules: allowDNSRules(c, "udp", "tcp")},
 			{name: clientNS + "/knp.default.default-deny-egress"},
 		})
 	}},
-	{name: "policy-default-deny-egress-no-dns", expect: "network-policy-denies-dns", named: "default-deny-egress",
+	{name: "policy-default-deny-egress-no-dns", tcp: true, expect: "network-policy-denies-dns", named: "default-deny-egress",
 		spec: spec{netpols: []obj{defaultDenyEgress}}, fault: func(c *cluster) {
 			// Felix renders the policy's empty egress as a chain that passes
 			// nothing: the client's queries meet "Drop if no policies passed packet".
 			c.felixWorkload(c.client, "fw", []felixPolicy{{name: clientNS + "/knp.default.default-deny-egress"}})
 		}},
-	{name: "calico-policy-denies-dns-ingress", expect: "network-policy-denies-dns", named: "dns-from-kube-system-only",
+	{name: "policy-allows-dns-over-udp-only", tcp: true, expect: "network-policy-denies-dns", named: "TCP 53",
+		spec: spec{netpols: []obj{defaultDenyEgress, allowDNSEgressUDPOnly}}, fault: func(c *cluster) {
+			// The allow rule forgets TCP: UDP queries are answered, the TCP
+			// ones (a resolver's retry of a truncated answer) meet "Drop if
+			// no policies passed packet".
+			c.felixWorkload(c.client, "fw", []felixPolicy{
+				{name: clientNS + "/knp.default.allow-dns", rules: allowDNSRules(c, "udp")},
+				{name: clientNS + "/knp.default.default-deny-egress"},
+			})
+		}},
+	{name: "calico-policy-denies-dns-ingress", tcp: true, expect: "network-policy-denies-dns", named: "dns-from-kube-system-only",
 		spec: spec{calicoGlobal: []obj{dnsFromKubeSystemOnly}}, fault: func(c *cluster) {
 			// Felix's ingress chain for the CoreDNS pod passes what comes from
 			// kube-system's pods (the CoreDNS pod alone here); the client's
@@ -137,14 +151,28 @@ var allowDNSEgress = obj{
 	}}},
 }
 
-// allowDNSRules is allowDNSEgress as felix renders it: the selected pods are
-// the CoreDNS pod (felix matches them through an ipset; one address here).
-func allowDNSRules(c *cluster) []string {
-	return []string{
-		"-p udp -d " + c.dnsPod.ip + "/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000",
-		"-p tcp -d " + c.dnsPod.ip + "/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000",
-		"-m mark --mark 0x10000/0x10000 -j RETURN",
+// allowDNSEgressUDPOnly is allowDNSEgress without TCP: names resolve until
+// an answer is too large for UDP.
+var allowDNSEgressUDPOnly = obj{
+	"metadata": obj{"name": "allow-dns", "namespace": clientNS},
+	"spec": obj{"podSelector": obj{}, "policyTypes": []any{"Egress"}, "egress": []any{obj{
+		"to": []any{obj{
+			"namespaceSelector": obj{"matchLabels": obj{"kubernetes.io/metadata.name": "kube-system"}},
+			"podSelector":       obj{"matchLabels": obj{"k8s-app": "kube-dns"}},
+		}},
+		"ports": []any{obj{"protocol": "UDP", "port": 53}},
+	}}},
+}
+
+// allowDNSRules is allowDNSEgress (protos udp and tcp) or
+// allowDNSEgressUDPOnly (udp) as felix renders it: the selected pods are the
+// CoreDNS pod (felix matches them through an ipset; one address here).
+func allowDNSRules(c *cluster, protos ...string) []string {
+	var rules []string
+	for _, p := range protos {
+		rules = append(rules, "-p "+p+" -d "+c.dnsPod.ip+"/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000")
 	}
+	return append(rules, "-m mark --mark 0x10000/0x10000 -j RETURN")
 }
 
 // dnsFromKubeSystemOnly is a hardening mistake: CoreDNS accepts only what
@@ -276,22 +304,25 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 	if lc.setup != nil {
 		lc.setup(c)
 	}
-	srv := startDNS(t, c, lc.dns)
-	cl := startClient(t, c)
-	// The lab must work before it is broken: a healthy cluster answers.
+	srv, tcpSrv := startDNS(t, c, lc.dns)
+	cl := startClient(t, c, lc.tcp)
+	// The lab must work before it is broken: a healthy cluster answers, over
+	// TCP too when the case sends it.
+	resolves := func() bool { return cl.answered.Load() > 0 && (!lc.tcp || cl.tcpAnswered.Load() > 0) }
 	deadline := time.Now().Add(3 * time.Second)
 	check := lc.dns == dnsServe && !lc.broken
-	for check && cl.answered.Load() == 0 && time.Now().Before(deadline) {
+	for check && !resolves() && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
-	if check && cl.answered.Load() == 0 {
-		t.Fatalf("the lab does not resolve before the fault: %d queries, %d reached the server\n%s", cl.sent.Load(), srv.Received.Load(),
+	if check && !resolves() {
+		t.Fatalf("the lab does not resolve before the fault: %d UDP queries (%d answered), %d reached the server; %d TCP queries (%d answered), %d reached the server\n%s",
+			cl.sent.Load(), cl.answered.Load(), srv.Received.Load(), cl.tcpSent.Load(), cl.tcpAnswered.Load(), tcpSrv.Received.Load(),
 			c.nsRun(nodeA(c).ns, "ip", "route"))
 	}
 	if lc.fault != nil {
 		lc.fault(c)
 	}
-	before := cl.answered.Load()
+	before, tcpBefore := cl.answered.Load(), cl.tcpAnswered.Load()
 
 	dir := t.TempDir()
 	var wg sync.WaitGroup
@@ -320,6 +351,9 @@ func runCase(t *testing.T, reg *registry, idx int, lc labCase, collectBin, analy
 		}
 	}
 	t.Logf("client: %d queries, %d answered (%d during collect); server saw %d", cl.sent.Load(), cl.answered.Load(), cl.answered.Load()-before, srv.Received.Load())
+	if lc.tcp {
+		t.Logf("client over TCP: %d queries, %d answered (%d during collect); server saw %d", cl.tcpSent.Load(), cl.tcpAnswered.Load(), cl.tcpAnswered.Load()-tcpBefore, tcpSrv.Received.Load())
+	}
 	for _, b := range bundles {
 		raw, err := exec.Command("tar", "-xzOf", b).Output()
 		if err == nil && bytes.Contains(raw, []byte(plantedSecret)) {
