@@ -123,6 +123,11 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 		}
 	}
 	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP, Built: built})
+	if c.CalicoPolicyOnlyDoubt != "" {
+		// The bundles contradict each other: say so, as the route and tunnel
+		// rules run on a cluster a setting calls policy-only.
+		warns = append(warns, "Calico "+c.CalicoPolicyOnlyDoubt+"; the route and tunnel checks run")
+	}
 	return &inputs{cluster: c, diags: ds, warns: warns, sources: sources(nodes)}, nil
 }
 

@@ -117,6 +117,10 @@ func TestExitCodes(t *testing.T) {
 		want int
 	}{
 		{"a healthy cluster passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/ipip-healthy.txtar"}, ExitOK},
+		// Issue 10, item 7: the not-applicable route and tunnel checks are no
+		// finding, and the stages that did judge (service-nat, kernel) let the gate pass.
+		{"a healthy policy-only cluster passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/policy-only-aws-healthy.txtar"}, ExitOK},
+		{"a policy denying DNS on a policy-only cluster fails --fail-on critical", []string{"--fail-on", "critical", "testdata/bundles/network-policy-denies-dns-policy-only.txtar"}, ExitFindings},
 		{"an unknown output format is a usage error", []string{"-o", "yaml", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
 		{"an unknown --fail-on value is a usage error", []string{"--fail-on", "info", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
 		{"no bundle is a usage error", nil, ExitInput},
