@@ -75,7 +75,7 @@ run() {
 	wall=$w cpu=$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u + s}') rss_mb=$((m / 1024))
 }
 
-printf '%-6s %-8s %5s %6s %9s | %-28s | %-22s | %-12s | %s\n' N capture files packed unpacked "analyze wall s (CPU s) RSS MB" "gzip -dc wall s (CPU s)" "ratio (CPU)" "root cause"
+printf '%-6s %-8s %5s %6s %9s | %-34s | %-22s | %-12s | %s\n' N capture files packed unpacked "analyze wall s (CPU s) RSS MB /node" "gzip -dc wall s (CPU s)" "ratio (CPU)" "root cause"
 for n in ${NS:-10 100 1000}; do
 	cap=${CAPTURE:-20M}
 	[ -z "${CAPTURE:-}" ] && [ "$n" -ge 1000 ] && cap=1M
@@ -130,7 +130,8 @@ for n in ${NS:-10 100 1000}; do
 		fi
 		verdict="$verdict; $others other warning/critical findings"
 	fi
-	printf '%-6s %-8s %5d %4dMB %7dMB | %8s (%8s) %7s | %8s (%8s)    | %-12s | %s\n' "$n" "$cap" "${#files[@]}" \
-		$((packed >> 20)) $((unpacked >> 20)) "$an_wall" "$an_cpu" "$an_rss" "$gz_wall" "$gz_cpu" "$ratio" "$verdict"
+	printf '%-6s %-8s %5d %4dMB %7dMB | %8s (%8s) %7s %5.1f | %8s (%8s)    | %-12s | %s\n' "$n" "$cap" "${#files[@]}" \
+		$((packed >> 20)) $((unpacked >> 20)) "$an_wall" "$an_cpu" "$an_rss" "$(awk -v r="$an_rss" -v n="$n" 'BEGIN{print r / n}')" \
+		"$gz_wall" "$gz_cpu" "$ratio" "$verdict"
 done
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -6,7 +6,8 @@
 //
 //	genfleet -o DIR [-n 100] [-services 2000] [-reals 3] [-encap ipip|vxlan]
 //	         [-capture 20M] [-capture-peers 8] [-storm QPS] [-storm-node I]
-//	         [-fault route-next-hop-wrong|ipvs-dns-no-backends|none] [-fault-node I]
+//	         [-fault route-next-hop-wrong|ipvs-dns-no-backends|link-tunnel-one-way|none]
+//	         [-fault-node I]
 //
 // What grows with the cluster grows as on a real node: every node holds a
 // route per peer's pod block, a BGP session per peer (full mesh), the peers in
@@ -52,6 +53,9 @@ const (
 	FaultNone          = "none"
 	FaultRouteNextHop  = "route-next-hop-wrong"
 	FaultIPVSNoBackend = "ipvs-dns-no-backends"
+	// FaultTunnelOneWay: the underlay drops the tunnel packets from the
+	// faulty node to the next node on the ring (needs captures).
+	FaultTunnelOneWay = "link-tunnel-one-way"
 )
 
 // Config says what cluster to write.
@@ -106,7 +110,7 @@ func main() {
 	flag.IntVar(&c.CapturePeers, "capture-peers", 8, "nodes each capture has tunnel traffic with")
 	flag.IntVar(&c.StormQPS, "storm", 0, "a DNS timeout storm of this many queries/s in one node's capture")
 	flag.IntVar(&c.StormNode, "storm-node", -1, "index of the storm's node (default: the fault's node)")
-	flag.StringVar(&c.Fault, "fault", FaultRouteNextHop, "planted fault: "+FaultRouteNextHop+", "+FaultIPVSNoBackend+" or "+FaultNone)
+	flag.StringVar(&c.Fault, "fault", FaultRouteNextHop, "planted fault: "+FaultRouteNextHop+", "+FaultIPVSNoBackend+", "+FaultTunnelOneWay+" (needs -capture) or "+FaultNone)
 	flag.IntVar(&c.FaultNode, "fault-node", -1, "index of the faulty node (default: the last)")
 	flag.Uint64Var(&c.Seed, "seed", 1, "seed of the captures")
 	flag.IntVar(&c.Parallel, "parallel", runtime.GOMAXPROCS(0), "bundles written at once")
@@ -273,9 +277,12 @@ func (c *Config) check() error {
 		return fmt.Errorf("-encap %q: ipip or vxlan", c.Encap)
 	}
 	switch c.Fault {
-	case FaultNone, FaultRouteNextHop, FaultIPVSNoBackend:
+	case FaultNone, FaultRouteNextHop, FaultIPVSNoBackend, FaultTunnelOneWay:
 	default:
-		return fmt.Errorf("-fault %q: %s, %s or %s", c.Fault, FaultRouteNextHop, FaultIPVSNoBackend, FaultNone)
+		return fmt.Errorf("-fault %q: %s, %s, %s or %s", c.Fault, FaultRouteNextHop, FaultIPVSNoBackend, FaultTunnelOneWay, FaultNone)
+	}
+	if c.Fault == FaultTunnelOneWay && c.CaptureBytes == 0 {
+		return fmt.Errorf("-fault %s needs -capture: only captures show it", c.Fault)
 	}
 	if c.FaultNode < 0 {
 		c.FaultNode = c.Nodes - 1
@@ -648,6 +655,9 @@ func (nb *nodeBundle) capture(tmp string) error {
 			IPIPOnly:  cl.c.Encap == "ipip",
 			VXLANOnly: cl.c.Encap == "vxlan",
 			Joinable:  true, PairSeed: cl.c.Seed,
+			Lost: func(from, to int) bool {
+				return cl.c.Fault == FaultTunnelOneWay && from == cl.c.FaultNode && to == (cl.c.FaultNode+1)%cl.c.Nodes
+			},
 		},
 	}
 	if cl.c.StormQPS > 0 && i == cl.c.StormNode {

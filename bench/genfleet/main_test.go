@@ -26,6 +26,8 @@ func TestAnalyzeFindsThePlantedFaultAndNothingElse(t *testing.T) {
 		{name: "ipip route", cfg: Config{Encap: "ipip", Fault: FaultRouteNextHop}, rule: FaultRouteNextHop, node: "node-002"},
 		{name: "vxlan ipvs", cfg: Config{Encap: "vxlan", Fault: FaultIPVSNoBackend}, rule: FaultIPVSNoBackend, node: "node-002"},
 		{name: "ipip ipvs on a CoreDNS node", cfg: Config{Encap: "ipip", Fault: FaultIPVSNoBackend, FaultNode: 1}, rule: FaultIPVSNoBackend, node: "node-001"},
+		{name: "ipip tunnel one way", cfg: Config{Encap: "ipip", Fault: FaultTunnelOneWay}, rule: FaultTunnelOneWay, node: "node-002"},
+		{name: "vxlan tunnel one way from node 0", cfg: Config{Encap: "vxlan", Fault: FaultTunnelOneWay, FaultNode: -2}, rule: FaultTunnelOneWay, node: "node-000"},
 		{name: "healthy", cfg: Config{Encap: "ipip", Fault: FaultNone}},
 		// A storm of 200 packets/s (~2,300 packets, ~11 s, past the 5 s
 		// timeout): unanswered queries to the VIP, a warning (some are
@@ -38,8 +40,11 @@ func TestAnalyzeFindsThePlantedFaultAndNothingElse(t *testing.T) {
 			c.Out = t.TempDir()
 			c.Nodes, c.Services, c.Reals, c.Pods = 3, 40, 3, 10
 			c.CaptureBytes, c.CapturePeers, c.Seed = 128<<10, 2, 7
-			if c.FaultNode == 0 {
+			switch c.FaultNode {
+			case 0: // the default, the last node
 				c.FaultNode = -1
+			case -2: // node 0
+				c.FaultNode = 0
 			}
 			if c.StormNode == 0 {
 				c.StormNode = -1
@@ -92,6 +97,7 @@ func TestConfigRejectsWhatCannotBePlanted(t *testing.T) {
 		{"route fault on a CoreDNS node", func(c *Config) { c.FaultNode = 1 }, "needs a node without CoreDNS"},
 		{"unknown fault", func(c *Config) { c.Fault = "mtu" }, "-fault"},
 		{"storm without capture", func(c *Config) { c.StormQPS = 100 }, "-storm needs -capture"},
+		{"one-way tunnel without capture", func(c *Config) { c.Fault = FaultTunnelOneWay }, "needs -capture"},
 		{"unknown encapsulation", func(c *Config) { c.Encap = "wireguard" }, "-encap"},
 	}
 	for _, tc := range cases {

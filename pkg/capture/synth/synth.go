@@ -71,6 +71,10 @@ type Cluster struct {
 	Joinable                 bool
 	PairSeed                 uint64
 	TunnelUnansweredPermille int
+	// Lost, in a Joinable capture, says that the underlay drops the tunnel
+	// packets from one node to another: they are seen leaving the sender
+	// and never arriving, and the queries among them are never answered.
+	Lost func(from, to int) bool
 }
 
 // Stats is what was written, for the benchmark to compare counts with.
@@ -358,23 +362,55 @@ func Write(w io.Writer, c Config) (Stats, error) {
 		if c.StormQPS > 0 {
 			plain = 4 * len(pairs)
 		}
+		lost := func(from, to int) bool { return cl.Lost != nil && cl.Lost(from, to) }
+		// seen: a packet from one node to another is in Self's capture when
+		// Self sent it, or received it and the underlay delivered it.
+		seen := func(from, to int) bool { return from == cl.Self || to == cl.Self && !lost(from, to) }
 		for r := int64(0); r < rounds; r++ {
 			for j, draw := range streams {
 				p := &pairs[j]
+				a, b := cl.Self, cl.Peers[j/2]
+				if j%2 == 1 {
+					a, b = b, a
+				}
 				ts := &p.ipip
 				if !cl.IPIPOnly && (cl.VXLANOnly || draw.IntN(2) == 0) {
 					ts = &p.vxlan
 				}
 				var err error
+				// Every draw is made whatever is seen, so that the stream
+				// stays the same in both nodes' captures.
 				if k := draw.IntN(100); k < 65 {
 					kind := innerTCPAck
 					if k < 16 {
 						kind = innerTCPData
 					}
-					err = emit(&ts[kind], 0)
-				} else {
+					if seen(a, b) {
+						err = emit(&ts[kind], 0)
+					}
+				} else if !lost(a, b) && !lost(b, a) {
 					st.InnerQuery++
 					err = exchange(&ts[innerDNSQuery], &ts[innerDNSAnswer], byte(2+draw.IntN(60)), cl.TunnelUnansweredPermille, draw)
+				} else {
+					client := byte(2 + draw.IntN(60))
+					answered := draw.IntN(1000) >= cl.TunnelUnansweredPermille && !lost(a, b)
+					id++
+					port++
+					if port < 30000 {
+						port = 30000
+					}
+					if seen(a, b) {
+						st.InnerQuery++
+						st.DNSQueries++
+						if err = emit(&ts[innerDNSQuery], client); err == nil {
+							if answered && seen(b, a) {
+								st.DNSResponses++
+								err = emit(&ts[innerDNSAnswer], client)
+							} else {
+								st.DNSUnanswered++
+							}
+						}
+					}
 				}
 				if err != nil {
 					return st, err
