@@ -52,7 +52,10 @@ func (b *builder) policyOnly() {
 			break
 		}
 	}
-	if why == "" {
+	// A backend named bird or vxlan says Calico routes pods, whatever felix
+	// polices: the interface signals then stay unused (unclear is not
+	// policy-only).
+	if why == "" && !b.backendSet() {
 		for _, n := range c.Nodes {
 			v, ok := n.Calico.Env["FELIX_INTERFACEPREFIX"]
 			if !ok || !onlyCloudPrefixes(v.Value) {

@@ -71,6 +71,7 @@ spec:
 			true, "pods sit on eni* interfaces of the AWS VPC CNI (eni3a8f2c1b7d4) and no node has a cali* one", "net/ip-route.txt", 3, "the AWS VPC CNI", false},
 		{"eni* pod interfaces but no Calico in any bundle: not Calico's mode", ekeRoutes, false, "", "", 0, "", false},
 		{"eni* pod interfaces but the backend is bird: the env decides", env("ip-10-0-1-17", "CALICO_NETWORKING_BACKEND=bird") + ekeRoutes, false, "", "", 0, "", false},
+		{"cloud prefix but the backend is bird: unclear, the rules run", env("ip-10-0-1-17", "CALICO_NETWORKING_BACKEND=bird", "FELIX_INTERFACEPREFIX=eni") + ekeRoutes, false, "", "", 0, "", false},
 		{"OpenStack's tap prefix is Calico networking", env("os-1", "FELIX_INTERFACEPREFIX=tap"), false, "", "", 0, "", false},
 		{"cali and eni mixed is not only cloud prefixes", env("os-1", "FELIX_INTERFACEPREFIX=cali,eni"), false, "", "", 0, "", false},
 		{"a normal IPIP cluster", env("node-a", "CALICO_NETWORKING_BACKEND=bird", "CALICO_IPV4POOL_IPIP=Always") + ipipRoutes + ipipAddr + ipipPool, false, "", "", 0, "", false},
