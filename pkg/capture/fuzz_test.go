@@ -33,6 +33,12 @@ func FuzzSummarize(f *testing.F) {
 	}
 	f.Add([]byte{})
 	f.Add([]byte("\xd4\xc3\xb2\xa1\x02\x00\x04\x00"))
+	// pcapng of every block kind the reader handles, in both byte orders.
+	pkt := ngFloodPacket(f)
+	f.Add(cat(ngBlock(0x0A0D0D0A, shbBody()), ngBlock(1, idbBody(1, cat(ngOpt(9, []byte{0x80 | 10}), ngOpt(14, make([]byte, 8))))),
+		ngBlock(6, epbBody(0, 1, pkt)), ngBlock(3, cat([]byte{byte(len(pkt)), 0, 0, 0}, pkt, make([]byte, (4-len(pkt)%4)%4))),
+		ngBlock(5, make([]byte, 12)), ngBlock(6, epbBody(7, 2, pkt))))
+	f.Add(cat(beSHB(), beIDB(101), beEPB(0, 5, pkt[14:])))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, ds := capture.Summarize(bytes.NewReader(data), capture.Options{MaxDNSPending: 16, MaxTunnels: 8, MaxInnerFlows: 4, MaxICMP: 8, MaxUnansweredListed: 4})
 		if s == nil || s.Tunnels == nil || s.DNS == nil || s.ICMP == nil || s.DNSUnanswered == nil {

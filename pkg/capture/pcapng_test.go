@@ -166,3 +166,46 @@ func TestPcapngBlocks(t *testing.T) {
 		})
 	}
 }
+
+func shbBody() []byte {
+	b := make([]byte, 16)
+	binary.LittleEndian.PutUint32(b[0:], 0x1A2B3C4D)
+	binary.LittleEndian.PutUint16(b[4:], 1)
+	binary.LittleEndian.PutUint64(b[8:], ^uint64(0)) // section length unknown
+	return b
+}
+
+func idbBody(lt uint16, opts []byte) []byte {
+	b := make([]byte, 8, 8+len(opts))
+	binary.LittleEndian.PutUint16(b[0:], lt)
+	binary.LittleEndian.PutUint32(b[4:], 65535)
+	return append(b, opts...)
+}
+
+func epbBody(iface uint32, tsMicros uint64, data []byte) []byte {
+	b := make([]byte, 20, 20+len(data)+3)
+	binary.LittleEndian.PutUint32(b[0:], iface)
+	binary.LittleEndian.PutUint32(b[4:], uint32(tsMicros>>32))
+	binary.LittleEndian.PutUint32(b[8:], uint32(tsMicros))
+	binary.LittleEndian.PutUint32(b[12:], uint32(len(data)))
+	binary.LittleEndian.PutUint32(b[16:], uint32(len(data)))
+	b = append(b, data...)
+	for len(b)%4 != 0 {
+		b = append(b, 0)
+	}
+	return b
+}
+
+// ngBlock frames a little-endian pcapng block.
+func ngBlock(typ uint32, body []byte) []byte {
+	b := make([]byte, 8, 12+len(body))
+	binary.LittleEndian.PutUint32(b[0:], typ)
+	binary.LittleEndian.PutUint32(b[4:], uint32(12+len(body)))
+	b = append(b, body...)
+	return binary.LittleEndian.AppendUint32(b, uint32(12+len(body)))
+}
+
+// ngFloodPacket is an Ethernet frame of a DNS query.
+func ngFloodPacket(t testing.TB) []byte {
+	return onEth(t, macA, macB, udpDNS(t, podA, 40000, vip, 53, dnsQuery(1, "kubernetes.default.svc.cluster.local.", 1)))
+}
