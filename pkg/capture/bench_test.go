@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/gopacket/gopacket/pcapgo"
+
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/capture/synth"
 )
@@ -53,6 +55,43 @@ func BenchmarkSummarizeStorm(b *testing.B) {
 		s, ds := capture.Summarize(bytes.NewReader(data), capture.Options{})
 		if s.Packets != n || len(ds) != 0 || s.DNSEvicted == 0 {
 			b.Fatalf("%d packets, %d evicted, %v", s.Packets, s.DNSEvicted, ds)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkSummarizePcapng is BenchmarkSummarize on the same packets in a
+// pcapng file (one Ethernet interface, enhanced packet blocks).
+func BenchmarkSummarizePcapng(b *testing.B) {
+	const n = 200000
+	r, err := pcapgo.NewReader(bytes.NewReader(genCapture(b, n)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriter(&buf, r.LinkType())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for {
+		data, ci, err := r.ReadPacketData()
+		if err != nil {
+			break
+		}
+		if err := w.WritePacket(ci, data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	w.Flush()
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, ds := capture.Summarize(bytes.NewReader(data), capture.Options{})
+		if s.Packets != n || len(ds) != 0 {
+			b.Fatalf("%d packets, %v", s.Packets, ds)
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "packets/s")
