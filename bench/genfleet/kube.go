@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 )
@@ -33,12 +36,98 @@ var kubeObjectOrder = []kubeObjectRef{
 
 type obj = map[string]any
 
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
+// jsonList renders a list as collect's listWriter does: the list's header,
+// then each item indented by MarshalIndent under "items".
+func jsonList(apiVersion, kind string, items []any) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "{\n  \"apiVersion\": %q,\n  \"kind\": %q,\n  \"metadata\": {},\n  \"items\": [", apiVersion, kind)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("\n    ")
+		b.Write(mustIndent(it, "    "))
+	}
+	if len(items) == 0 {
+		b.WriteString("]\n}\n")
+	} else {
+		b.WriteString("\n  ]\n}\n")
+	}
+	return b.Bytes()
+}
+
+func mustIndent(v any, prefix string) []byte {
+	b, err := json.MarshalIndent(v, prefix, "  ")
 	if err != nil {
 		panic(err) // maps of strings and numbers: cannot fail
 	}
-	return append(b, '\n')
+	return b
+}
+
+// toYAML is collect's jsonToYAML: the object's indented JSON re-encoded as
+// block YAML (keys sorted, as encoding/json sorts a map's).
+func toYAML(v any) []byte {
+	var n yaml.Node
+	if err := yaml.Unmarshal(mustIndent(v, ""), &n); err != nil {
+		panic(err) // JSON is YAML
+	}
+	var clear func(*yaml.Node)
+	clear = func(x *yaml.Node) {
+		x.Style = 0
+		for _, c := range x.Content {
+			clear(c)
+		}
+	}
+	clear(&n)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(&n); err != nil {
+		panic(err)
+	}
+	_ = enc.Close()
+	return b.Bytes()
+}
+
+// yamlList renders a list as collect's listWriter does in YAML.
+func yamlList(apiVersion, kind string, items []any) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "apiVersion: %s\nkind: %s\nmetadata: {}\nitems:", apiVersion, kind)
+	if len(items) == 0 {
+		b.WriteString(" []\n")
+		return b.Bytes()
+	}
+	b.WriteString("\n")
+	for _, it := range items {
+		for j, ln := range bytes.SplitAfter(toYAML(it), []byte("\n")) {
+			if len(ln) == 0 {
+				continue
+			}
+			if j == 0 {
+				b.WriteString("- ")
+			} else {
+				b.WriteString("  ")
+			}
+			b.Write(ln)
+		}
+	}
+	return b.Bytes()
+}
+
+// listItem marks a fixed text written as an item of a YAML list ("- " and
+// two spaces before every further line), as calicoctl prints them.
+const listItem = "- "
+
+// fromYAML reads one of the fixed objects below.
+func fromYAML(s string) obj {
+	if rest, ok := strings.CutPrefix(s, listItem); ok {
+		s = strings.ReplaceAll(rest, "\n  ", "\n")
+	}
+	var o obj
+	if err := yaml.Unmarshal([]byte(s), &o); err != nil {
+		panic(err) // fixed text: a bug in this file
+	}
+	return o
 }
 
 func (cl *cluster) buildKubeObjects() {
@@ -73,10 +162,6 @@ func (cl *cluster) buildKubeObjects() {
 			return obj{"lastHeartbeatTime": "2024-05-01T09:58:31Z", "lastTransitionTime": "2024-04-02T08:10:55Z",
 				"message": msg, "reason": reason, "status": status, "type": typ}
 		}
-		var images []any
-		for k, im := range nodeImages {
-			images = append(images, obj{"names": []string{im + "@sha256:" + fmt.Sprintf("%016x%016x%016x%016x", hash(im, k, 1), hash(im, k, 2), hash(im, k, 3), hash(im, k, 4)), im}, "sizeBytes": 20000000 + k*7340033})
-		}
 		nodes = append(nodes, obj{
 			"apiVersion": "v1", "kind": "Node",
 			"metadata": obj{"annotations": ann, "creationTimestamp": created, "labels": labels, "name": name,
@@ -94,7 +179,6 @@ func (cl *cluster) buildKubeObjects() {
 					cond("Ready", "True", "KubeletReady", "kubelet is posting ready status. AppArmor enabled"),
 				},
 				"daemonEndpoints": obj{"kubeletEndpoint": obj{"Port": 10250}},
-				"images":          images,
 				"nodeInfo": obj{"architecture": "amd64", "bootID": uid("boot", i), "containerRuntimeVersion": "containerd://1.7.2",
 					"kernelVersion": "5.15.0-91-generic", "kubeProxyVersion": "v1.28.6", "kubeletVersion": "v1.28.6",
 					"machineID": strings.ReplaceAll(uid("machine", i), "-", ""), "operatingSystem": "linux",
@@ -102,7 +186,9 @@ func (cl *cluster) buildKubeObjects() {
 			},
 		})
 	}
-	cl.kubeObjs[bundle.KubeNodesPath] = mustJSON(obj{"kind": "NodeList", "apiVersion": "v1", "metadata": obj{"resourceVersion": "91234"}, "items": nodes})
+	// collect strips what no check reads: managedFields, last-applied,
+	// status.images (half a Node), volumes.
+	cl.kubeObjs[bundle.KubeNodesPath] = jsonList("v1", "NodeList", nodes)
 
 	corePod := func(j int) string { return fmt.Sprintf("coredns-5dd5756b68-%s", []string{"7xk2p", "q9wz4"}[j]) }
 	var addrs []any
@@ -110,7 +196,7 @@ func (cl *cluster) buildKubeObjects() {
 	for j, n := range cl.coreDNS {
 		ip := ip4(cl.podIP(n, corePodK))
 		addrs = append(addrs, obj{"ip": ip, "nodeName": cl.names[n], "targetRef": obj{"kind": "Pod", "name": corePod(j), "namespace": "kube-system", "uid": uid("corepod", j)}})
-		pods = append(pods, obj{
+		pods = append(pods, obj{"apiVersion": "v1", "kind": "Pod",
 			"metadata": obj{"name": corePod(j), "generateName": "coredns-5dd5756b68-", "namespace": "kube-system", "uid": uid("corepod", j),
 				"resourceVersion": fmt.Sprint(1500 + j), "creationTimestamp": created, "labels": obj{"k8s-app": "kube-dns", "pod-template-hash": "5dd5756b68"},
 				"ownerReferences": []any{obj{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "coredns-5dd5756b68", "uid": uid("rs", 0), "controller": true, "blockOwnerDeletion": true}}},
@@ -136,35 +222,47 @@ func (cl *cluster) buildKubeObjects() {
 			},
 		})
 	}
-	cl.kubeObjs[bundle.KubeDNSEndpointsPath] = mustJSON(obj{"kind": "Endpoints", "apiVersion": "v1",
+	epPorts := []any{obj{"name": "dns-tcp", "port": 53, "protocol": "TCP"}, obj{"name": "dns", "port": 53, "protocol": "UDP"}, obj{"name": "metrics", "port": 9153, "protocol": "TCP"}}
+	var sliceEPs []any
+	for j, n := range cl.coreDNS {
+		sliceEPs = append(sliceEPs, obj{"addresses": []string{ip4(cl.podIP(n, corePodK))}, "conditions": obj{"ready": true, "serving": true, "terminating": false},
+			"nodeName": cl.names[n], "targetRef": obj{"kind": "Pod", "name": corePod(j), "namespace": "kube-system", "uid": uid("corepod", j)},
+			"zone": fmt.Sprintf("zone-%c", 'a'+n%3)})
+	}
+	// The Endpoints and the EndpointSlice of the DNS Service, in one List.
+	cl.kubeObjs[bundle.KubeDNSEndpointsPath] = jsonList("v1", "List", []any{obj{"kind": "Endpoints", "apiVersion": "v1",
 		"metadata": obj{"name": "kube-dns", "namespace": "kube-system", "uid": uid("ep", 0), "resourceVersion": "1602", "creationTimestamp": created,
 			"labels": obj{"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"}},
-		"subsets": []any{obj{"addresses": addrs, "ports": []any{obj{"name": "dns-tcp", "port": 53, "protocol": "TCP"}, obj{"name": "dns", "port": 53, "protocol": "UDP"}, obj{"name": "metrics", "port": 9153, "protocol": "TCP"}}}}})
-	cl.kubeObjs[bundle.KubeDNSServicePath] = mustJSON(obj{"kind": "Service", "apiVersion": "v1",
+		"subsets": []any{obj{"addresses": addrs, "ports": epPorts}}},
+		obj{"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1", "addressType": "IPv4", "endpoints": sliceEPs, "ports": epPorts,
+			"metadata": obj{"name": "kube-dns-x7k2q", "generateName": "kube-dns-", "namespace": "kube-system", "uid": uid("eps", 0), "resourceVersion": "1603", "creationTimestamp": created,
+				"labels":          obj{"endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io", "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS", "kubernetes.io/service-name": "kube-dns"},
+				"ownerReferences": []any{obj{"apiVersion": "v1", "kind": "Service", "name": "kube-dns", "uid": uid("svc", 0), "controller": true, "blockOwnerDeletion": true}}}},
+	})
+	// Found by its label k8s-app=kube-dns: a ServiceList.
+	cl.kubeObjs[bundle.KubeDNSServicePath] = jsonList("v1", "ServiceList", []any{obj{"kind": "Service", "apiVersion": "v1",
 		"metadata": obj{"name": "kube-dns", "namespace": "kube-system", "uid": uid("svc", 0), "resourceVersion": "233", "creationTimestamp": created,
 			"labels":      obj{"k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS"},
 			"annotations": obj{"prometheus.io/port": "9153", "prometheus.io/scrape": "true"}},
 		"spec": obj{"ports": []any{obj{"name": "dns", "protocol": "UDP", "port": 53, "targetPort": 53}, obj{"name": "dns-tcp", "protocol": "TCP", "port": 53, "targetPort": 53}, obj{"name": "metrics", "protocol": "TCP", "port": 9153, "targetPort": 9153}},
 			"selector": obj{"k8s-app": "kube-dns"}, "clusterIP": dnsVIP, "clusterIPs": []string{dnsVIP}, "type": "ClusterIP", "sessionAffinity": "None",
 			"ipFamilies": []string{"IPv4"}, "ipFamilyPolicy": "SingleStack", "internalTrafficPolicy": "Cluster"},
-		"status": obj{"loadBalancer": obj{}}})
-	cl.kubeObjs[bundle.KubeCoreDNSPodsPath] = mustJSON(obj{"kind": "PodList", "apiVersion": "v1", "metadata": obj{"resourceVersion": "91234"}, "items": pods})
+		"status": obj{"loadBalancer": obj{}}}})
+	cl.kubeObjs[bundle.KubeCoreDNSPodsPath] = jsonList("v1", "PodList", pods)
 
 	var nss []any
 	for k, ns := range []string{"default", "kube-node-lease", "kube-public", "kube-system", "monitoring", "ingress-nginx", "payments", "orders", "search", "batch"} {
-		nss = append(nss, obj{"metadata": obj{"name": ns, "uid": uid("ns", k), "resourceVersion": fmt.Sprint(20 + k), "creationTimestamp": created,
+		nss = append(nss, obj{"apiVersion": "v1", "kind": "Namespace", "metadata": obj{"name": ns, "uid": uid("ns", k), "resourceVersion": fmt.Sprint(20 + k), "creationTimestamp": created,
 			"labels": obj{"kubernetes.io/metadata.name": ns}}, "spec": obj{"finalizers": []string{"kubernetes"}}, "status": obj{"phase": "Active"}})
 	}
-	cl.kubeObjs[bundle.NamespacesPath] = mustJSON(obj{"kind": "NamespaceList", "apiVersion": "v1", "metadata": obj{"resourceVersion": "91234"}, "items": nss})
-	cl.kubeObjs[bundle.NetworkPoliciesPath] = mustJSON(obj{"kind": "NetworkPolicyList", "apiVersion": "networking.k8s.io/v1", "metadata": obj{"resourceVersion": "91234"}, "items": []any{}})
+	cl.kubeObjs[bundle.NamespacesPath] = jsonList("v1", "NamespaceList", nss)
+	cl.kubeObjs[bundle.NetworkPoliciesPath] = jsonList("networking.k8s.io/v1", "NetworkPolicyList", nil)
 
 	ipip, vx := "Always", "Never"
 	if c.Encap == "vxlan" {
 		ipip, vx = "Never", "Always"
 	}
-	cl.kubeObjs[bundle.CalicoIPPoolsPath] = []byte(`apiVersion: crd.projectcalico.org/v1
-items:
-- apiVersion: crd.projectcalico.org/v1
+	cl.kubeObjs[bundle.CalicoIPPoolsPath] = yamlList("crd.projectcalico.org/v1", "IPPoolList", []any{fromYAML(listItem + `apiVersion: crd.projectcalico.org/v1
   kind: IPPool
   metadata:
     annotations:
@@ -184,14 +282,8 @@ items:
     natOutgoing: true
     nodeSelector: all()
     vxlanMode: ` + vx + `
-kind: IPPoolList
-metadata:
-  continue: ""
-  resourceVersion: "91234"
-`)
-	cl.kubeObjs[bundle.CalicoFelixPath] = []byte(`apiVersion: crd.projectcalico.org/v1
-items:
-- apiVersion: crd.projectcalico.org/v1
+`)})
+	cl.kubeObjs[bundle.CalicoFelixPath] = yamlList("crd.projectcalico.org/v1", "FelixConfigurationList", []any{fromYAML(listItem + `apiVersion: crd.projectcalico.org/v1
   kind: FelixConfiguration
   metadata:
     creationTimestamp: "2024-04-02T08:10:21Z"
@@ -204,17 +296,10 @@ items:
     floatingIPs: Disabled
     logSeverityScreen: Info
     reportingInterval: 0s
-kind: FelixConfigurationList
-metadata:
-  continue: ""
-  resourceVersion: "91234"
-`)
-	empty := func(kind string) []byte {
-		return []byte("apiVersion: crd.projectcalico.org/v1\nitems: []\nkind: " + kind + "\nmetadata:\n  continue: \"\"\n  resourceVersion: \"91234\"\n")
-	}
-	cl.kubeObjs[bundle.CalicoPoliciesPath] = empty("NetworkPolicyList")
-	cl.kubeObjs[bundle.CalicoGlobalPolicies] = empty("GlobalNetworkPolicyList")
-	cl.kubeObjs[bundle.KubeProxyConfigPath] = []byte(`apiVersion: v1
+`)})
+	cl.kubeObjs[bundle.CalicoPoliciesPath] = yamlList("crd.projectcalico.org/v1", "NetworkPolicyList", nil)
+	cl.kubeObjs[bundle.CalicoGlobalPolicies] = yamlList("crd.projectcalico.org/v1", "GlobalNetworkPolicyList", nil)
+	cl.kubeObjs[bundle.KubeProxyConfigPath] = toYAML(fromYAML(`apiVersion: v1
 data:
   config.conf: |-
     apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -256,8 +341,8 @@ metadata:
   namespace: kube-system
   resourceVersion: "241"
   uid: ` + uid("cm", 0) + `
-`)
-	cl.kubeObjs[bundle.CorednsConfigMapPath] = []byte(`apiVersion: v1
+`))
+	cl.kubeObjs[bundle.CorednsConfigMapPath] = toYAML(fromYAML(`apiVersion: v1
 data:
   Corefile: |
     .:53 {
@@ -287,7 +372,7 @@ metadata:
   namespace: kube-system
   resourceVersion: "232"
   uid: ` + uid("cm", 1) + `
-`)
+`))
 	var env strings.Builder
 	backend := "bird"
 	if c.Encap == "vxlan" {
@@ -303,7 +388,7 @@ metadata:
 	} {
 		fmt.Fprintf(&env, "        - name: %s\n          value: %q\n", kv[0], kv[1])
 	}
-	cl.kubeObjs[bundle.CalicoDaemonSetPath] = []byte(`apiVersion: apps/v1
+	cl.kubeObjs[bundle.CalicoDaemonSetPath] = toYAML(fromYAML(`apiVersion: apps/v1
 kind: DaemonSet
 metadata:
   creationTimestamp: "2024-04-02T08:10:02Z"
@@ -354,17 +439,10 @@ status:
   numberReady: ` + fmt.Sprint(c.Nodes) + `
   observedGeneration: 1
   updatedNumberScheduled: ` + fmt.Sprint(c.Nodes) + `
-`)
+`))
 }
 
 func uid(kind string, i int) string {
 	h1, h2 := hash(kind, i, 1), hash(kind, i, 2)
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(h1), uint16(h1>>32), uint16(h1>>48)&0xfff, uint16(h2)&0xfff, h2>>16&0xffffffffffff)
-}
-
-var nodeImages = []string{
-	"docker.io/calico/cni:v3.28.5", "docker.io/calico/node:v3.28.5", "registry.k8s.io/kube-proxy:v1.28.6",
-	"registry.k8s.io/coredns/coredns:v1.10.1", "registry.k8s.io/pause:3.9", "quay.io/prometheus/node-exporter:v1.7.0",
-	"registry.k8s.io/ingress-nginx/controller:v1.9.5", "docker.io/library/nginx:1.25.3", "docker.io/library/redis:7.2.4",
-	"docker.io/bitnami/postgresql:16.1.0", "ghcr.io/example/orders-api:2.14.1", "ghcr.io/example/payments-worker:5.2.0",
 }
