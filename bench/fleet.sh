@@ -122,13 +122,14 @@ for n in ${NS:-10 100 1000}; do
 		want_rule=$(jq -r '.expectRootCauseRule // "none"' "$sum")
 		want_node=$(jq -r '.expectRootCauseNode // ""' "$sum")
 		others=$(jq -r --arg r "$want_rule" --arg n "$want_node" \
-			'[.findings[] | select(.severity != "info" and (.rule != $r or .node != $n))] | length' "$dir/report-$n.json")
+			'[.findings[] | select(.severity != "info" and (.rule != $r or .node != $n) and (.consequenceOf // "") == "")] | length' "$dir/report-$n.json")
+		conseq=$(jq -r '[.findings[] | select((.consequenceOf // "") != "")] | length' "$dir/report-$n.json")
 		if [ "$rule" = "$want_rule" ] && [ "$node" = "$want_node" ]; then
 			verdict="right: $rule on $node"
 		else
 			verdict="WRONG: $rule on $node, planted $want_rule on $want_node"
 		fi
-		verdict="$verdict; $others other warning/critical findings"
+		verdict="$verdict ($conseq findings its consequences); $others other warning/critical findings"
 	fi
 	printf '%-6s %-8s %5d %4dMB %7dMB | %8s (%8s) %7s %5.1f | %8s (%8s)    | %-12s | %s\n' "$n" "$cap" "${#files[@]}" \
 		$((packed >> 20)) $((unpacked >> 20)) "$an_wall" "$an_cpu" "$an_rss" "$(awk -v r="$an_rss" -v n="$n" 'BEGIN{print r / n}')" \
