@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -120,15 +121,30 @@ const (
 	// kubePageSize is what kubectl asks (--chunk-size 500).
 	kubePageSize = 500
 	// kubeMaxKeptTotal bounds the API files kept by one run, together: the
-	// stripped node list of 5,000 nodes (about 4 KB each, 20 MB) and the
-	// policies of a large cluster fit, and the collector stays under 256 MiB
-	// with the copies that redaction and the tarball make (measured: 216 MiB
-	// peak with 80 MiB kept from a hostile server, hence 64).
-	kubeMaxKeptTotal = 64 << 20
+	// stripped node list of 5,000 nodes (about 4 KB each, 20 MB), the
+	// policies and namespaces of a large cluster and the DNS logs fit, and
+	// the collector stays under 256 MiB with the copies that redaction and
+	// the tarball make (measured against a hostile server: 266 MiB peak with
+	// 64 MiB kept and no memory limit, hence 48 and DefaultMemoryLimit).
+	kubeMaxKeptTotal = 48 << 20
 	// kubeMaxLogBytes is asked of each DNS pod's log (limitBytes) and cut
 	// there if the server ignores it.
 	kubeMaxLogBytes = logTailBytes
 )
+
+// DefaultMemoryLimit is the soft limit (debug.SetMemoryLimit) the collect
+// command sets unless GOMEMLIMIT is: the garbage collector then works harder
+// instead of letting the heap double past the bound of issue 11 (collect
+// under 256 MiB).
+const DefaultMemoryLimit = 192 << 20
+
+// SetDefaultMemoryLimit applies DefaultMemoryLimit unless the operator set
+// GOMEMLIMIT. It changes the process's runtime setting: only commands call it.
+func SetDefaultMemoryLimit(getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
+}
 
 // Per-kind list bounds.
 var (
@@ -136,7 +152,8 @@ var (
 	// in status.images) and about 4 KB once stripped: a page of 500 is at
 	// most 15 MB; a server ignoring limit sends 5,000 nodes in one answer of
 	// up to 150 MB; 20 pages is twice the 5,000 nodes' 10.
-	nodeLimits = kubeLimits{Limits: kubeapi.Limits{PageSize: kubePageSize, MaxPages: 20, MaxResponse: 160 << 20, MaxTotal: 160 << 20, MaxItem: kubeMaxItem}, keep: 32 << 20}
+	// Kept: 24 MiB, 5,000 stripped nodes and a margin.
+	nodeLimits = kubeLimits{Limits: kubeapi.Limits{PageSize: kubePageSize, MaxPages: 20, MaxResponse: 160 << 20, MaxTotal: 160 << 20, MaxItem: kubeMaxItem}, keep: 24 << 20}
 	// Namespaces (10,000 at most, ~1 KB each), NetworkPolicies and Calico
 	// policies (a few KB each, under 2 KB once stripped; the largest
 	// multi-tenant clusters hold thousands): 64 MB read and 16 MiB kept
@@ -432,7 +449,7 @@ type listWriter struct {
 	apiVersion string
 	itemKind   string
 	keep       int64
-	buf        bytes.Buffer
+	buf        chunks
 	n          int
 	reds       []bundle.Redaction
 	cut        string // why items were left out
@@ -499,7 +516,7 @@ func (w *listWriter) add(item map[string]any) error {
 func (w *listWriter) finish() []byte {
 	switch {
 	case w.yaml && w.n == 0:
-		w.buf.Truncate(w.buf.Len() - 1)
+		w.buf.Truncate(1)
 		w.buf.WriteString(" []\n")
 	case w.yaml:
 	case w.n == 0:
@@ -508,7 +525,54 @@ func (w *listWriter) finish() []byte {
 		w.buf.WriteString("\n  ]\n}\n")
 	}
 	out := w.buf.Bytes()
-	w.buf = bytes.Buffer{}
+	w.buf = chunks{}
+	return out
+}
+
+// chunks is an append-only buffer of fixed-size chunks: a bytes.Buffer
+// doubles as it grows, so a 32 MiB file can hold 64 MiB and briefly 96 MiB
+// while it is copied; chunks hold the content plus one chunk, and Bytes copies
+// it once, to its exact size.
+type chunks struct {
+	parts [][]byte
+	n     int
+}
+
+const chunkSize = 256 << 10
+
+func (c *chunks) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if len(c.parts) == 0 || len(c.parts[len(c.parts)-1]) == cap(c.parts[len(c.parts)-1]) {
+			c.parts = append(c.parts, make([]byte, 0, chunkSize))
+		}
+		last := &c.parts[len(c.parts)-1]
+		k := min(len(p), cap(*last)-len(*last))
+		*last = append(*last, p[:k]...)
+		p = p[k:]
+	}
+	c.n += n
+	return n, nil
+}
+
+func (c *chunks) WriteString(s string) (int, error) { return c.Write([]byte(s)) }
+
+func (c *chunks) Len() int { return c.n }
+
+// Truncate drops the last n bytes written (at most one chunk's worth).
+func (c *chunks) Truncate(n int) {
+	last := &c.parts[len(c.parts)-1]
+	*last = (*last)[:len(*last)-n]
+	c.n -= n
+}
+
+// Bytes returns the content in one slice and releases the chunks.
+func (c *chunks) Bytes() []byte {
+	out := make([]byte, 0, c.n)
+	for _, p := range c.parts {
+		out = append(out, p...)
+	}
+	c.parts = nil
 	return out
 }
 
@@ -524,12 +588,17 @@ func yamlScalar(s string) string {
 // renderObject renders one decoded object as indented JSON or block YAML,
 // every line but the first (JSON) or every line (YAML) prefixed by indent.
 func renderObject(v any, asYAML bool, indent string) ([]byte, error) {
-	b, err := json.MarshalIndent(v, indent, "  ")
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(indent, "  ")
+	// "<redacted>", not "\u003credacted\u003e": the file is read by people too.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
+	b := buf.Bytes()
 	if !asYAML {
-		return append(b, '\n'), nil
+		return b, nil
 	}
 	y, err := jsonToYAML(b)
 	if err != nil {
@@ -576,6 +645,51 @@ func nodeInternalIPs(data []byte) []netip.Addr {
 			if ip, err := netip.ParseAddr(a.Address); err == nil {
 				out = append(out, ip)
 				break
+			}
+		}
+	}
+	return out
+}
+
+// listAddrs reads the addresses of the collector's own JSON lists of pods
+// (status.podIP), Endpoints (subsets[].addresses[].ip) and EndpointSlices
+// (endpoints[].addresses[]) into a struct of just those, for the reason of
+// nodeInternalIPs.
+func listAddrs(data []byte) []netip.Addr {
+	var list struct {
+		Items []struct {
+			Status struct {
+				PodIP string `json:"podIP"`
+			} `json:"status"`
+			Subsets []struct {
+				Addresses []struct {
+					IP string `json:"ip"`
+				} `json:"addresses"`
+			} `json:"subsets"`
+			Endpoints []struct {
+				Addresses []string `json:"addresses"`
+			} `json:"endpoints"`
+		} `json:"items"`
+	}
+	if json.Unmarshal(data, &list) != nil {
+		return nil
+	}
+	var out []netip.Addr
+	add := func(s string) {
+		if ip, err := netip.ParseAddr(s); err == nil {
+			out = append(out, ip)
+		}
+	}
+	for _, it := range list.Items {
+		add(it.Status.PodIP)
+		for _, s := range it.Subsets {
+			for _, a := range s.Addresses {
+				add(a.IP)
+			}
+		}
+		for _, e := range it.Endpoints {
+			for _, a := range e.Addresses {
+				add(a)
 			}
 		}
 	}

@@ -28,8 +28,9 @@ import (
 // re-executed) so that its peak RSS (VmHWM of /proc/self/status) measures the
 // collection alone; the stand-in API server runs in the parent, generating its
 // answers on the fly, so that neither its memory nor a 62 MB list held in
-// memory counts. GOMEMLIMIT is set in the child as a guard: a collector that
-// needs more than the bound fails the assertion instead of the machine.
+// memory counts. The child applies the collect command's soft memory limit
+// (DefaultMemoryLimit) as its guard: a collector that needs more than the
+// bound fails the assertion instead of the machine.
 const (
 	memChildEnv    = "PODNETDIAG_KUBE_MEMCHILD"
 	memServerEnv   = "PODNETDIAG_KUBE_MEMSERVER"
@@ -187,14 +188,19 @@ func TestKubeAPIMemoryBoundedOnHugeAndHostileAnswers(t *testing.T) {
 				args = append(args, "-test.memprofile="+prof+"."+tc.mode)
 			}
 			cmd := exec.Command(os.Args[0], args...)
-			// PODNETDIAG_KUBE_MEMLIMIT=off measures without the guard (the
-			// figures of the closing note).
-			limit := "GOMEMLIMIT=192MiB"
-			if os.Getenv("PODNETDIAG_KUBE_MEMLIMIT") == "off" {
-				limit = "GOMEMLIMIT=off"
+			// The child runs as the collect command does: GOMEMLIMIT unset,
+			// DefaultMemoryLimit applied. PODNETDIAG_KUBE_MEMLIMIT=off
+			// measures without any limit (the figures of the closing note).
+			env := []string{memChildEnv + "=" + tc.mode, memServerEnv + "=" + srv.URL, memCAEnv + "=" + base64.StdEncoding.EncodeToString(ca)}
+			for _, e := range os.Environ() {
+				if !strings.HasPrefix(e, "GOMEMLIMIT=") {
+					env = append(env, e)
+				}
 			}
-			cmd.Env = append(os.Environ(), memChildEnv+"="+tc.mode, memServerEnv+"="+srv.URL,
-				memCAEnv+"="+base64.StdEncoding.EncodeToString(ca), limit)
+			if os.Getenv("PODNETDIAG_KUBE_MEMLIMIT") == "off" {
+				env = append(env, "GOMEMLIMIT=off")
+			}
+			cmd.Env = env
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("child: %v\n%s", err, tail(out, 4000))
@@ -267,6 +273,7 @@ func TestKubeMemoryChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	SetDefaultMemoryLimit(os.Getenv)
 	f := newFakeNode(t)
 	kc := "clusters: [{name: k, cluster: {server: '" + os.Getenv(memServerEnv) + "', certificate-authority-data: " + base64.StdEncoding.EncodeToString(ca) + "}}]\n" +
 		"users: [{name: u, user: {token: tok}}]\ncontexts: [{name: c, context: {cluster: k, user: u}}]\ncurrent-context: c\n"

@@ -210,22 +210,14 @@ func (c *collector) learn() {
 		dns[a] = true
 	}
 	if b, ok := c.files.get(bundle.KubeCoreDNSPodsPath); ok {
-		r, _ := kube.ParsePods(b)
-		for _, p := range r.Pods {
-			if p.PodIP.IsValid() {
-				dns[p.PodIP] = true
-			}
+		for _, a := range listAddrs(b) {
+			dns[a] = true
 		}
 	}
 	if len(dns) == 0 {
 		if b, ok := c.files.get(bundle.KubeDNSEndpointsPath); ok {
-			r, _ := kube.ParseEndpoints(b)
-			for _, e := range r.Items {
-				for _, a := range e.Addresses {
-					if a.IP.IsValid() {
-						dns[a.IP] = true
-					}
-				}
+			for _, a := range listAddrs(b) {
+				dns[a] = true
 			}
 		}
 	}

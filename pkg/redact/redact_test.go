@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/envfile"
 )
 
@@ -205,5 +206,50 @@ func TestTextRedactsPEMBlocksAndTokens(t *testing.T) {
 	}
 	if len(reds) != 4 {
 		t.Errorf("got %d redactions, want 4: %v", len(reds), reds)
+	}
+}
+
+// TestValueRedactsOneListItemAsJSONWouldTheList: the collector redacts a
+// list one decoded item at a time; what it removes and the keys it records
+// are those of JSON on the whole list.
+func TestValueRedactsOneListItemAsJSONWouldTheList(t *testing.T) {
+	item := `{"kind":"Pod","metadata":{"name":"coredns-1","annotations":{"db-password":"s3cret-ann"}},
+ "spec":{"containers":[{"name":"coredns","args":["--token","s3cret-arg"],"env":[{"name":"API_KEY","value":"s3cret-env"},{"name":"ZONE","value":"cluster.local"}]}]}}`
+	list := `{"kind":"PodList","items":[{"kind":"Pod"},` + item + `]}`
+	wantOut, wantReds, err := JSON("kube/coredns-pods.json", []byte(list))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(item))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	v, reds := Value("kube/coredns-pods.json", "items[1]", v)
+	got, _ := json.Marshal(v)
+	for _, s := range []string{"s3cret-ann", "s3cret-arg", "s3cret-env"} {
+		if strings.Contains(string(got), s) || strings.Contains(string(wantOut), s) {
+			t.Errorf("%s left in %s", s, got)
+		}
+	}
+	if !strings.Contains(string(got), "cluster.local") {
+		t.Errorf("a value that is no secret was removed: %s", got)
+	}
+	keys := func(rs []bundle.Redaction) map[string]bool {
+		m := map[string]bool{}
+		for _, r := range rs {
+			m[r.File+" "+r.Key+" "+r.Reason] = true
+		}
+		return m
+	}
+	g, w := keys(reds), keys(wantReds)
+	if len(g) != 3 || len(g) != len(w) {
+		t.Fatalf("redactions %v, want the list's %v", reds, wantReds)
+	}
+	for k := range w {
+		if !g[k] {
+			t.Errorf("redaction %q of the list not recorded for the item; got %v", k, g)
+		}
 	}
 }

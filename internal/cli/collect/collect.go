@@ -152,6 +152,7 @@ func run(ctx context.Context, o *Options, stdout, stderr io.Writer) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	pcollect.SetDefaultMemoryLimit(os.Getenv)
 	// Ctrl-C ends the run early: what was collected is still written.
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
