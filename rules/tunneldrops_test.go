@@ -33,8 +33,16 @@ func TestTunnelDropCountsSayTheirWindow(t *testing.T) {
 		},
 		{
 			scenario: "calico-ipip-host-not-allowed-vxlan", node: "edge-w1",
-			says:    []string{"has dropped 3391 packets since felix programmed it", "no counters before and after the capture window"},
+			says:    []string{"has dropped 3391 packets since felix programmed it", "no iptables-save -c before and after the capture window"},
 			notSays: []string{"during the capture window"},
+		},
+		{
+			// Felix in nftables mode: the set and the drop rule are in table
+			// ip calico, read once.
+			scenario: "calico-ipip-host-not-allowed-nftables", node: "edge-w1",
+			says:    []string{"nftables set cali40all-vxlan-net", "has dropped 3391 packets since felix programmed it", "table ip calico"},
+			cites:   []string{"net/nft-ruleset.txt"},
+			notSays: []string{"during the capture window", "ipset"},
 		},
 	}
 	for _, tt := range tests {
@@ -73,5 +81,39 @@ func TestTunnelDropCountsSayTheirWindow(t *testing.T) {
 				t.Fatalf("no calico-ipip-host-not-allowed finding on %s", tt.node)
 			}
 		})
+	}
+}
+
+// TestPolicyDropsFromFelixNFTables: in felix's nftables mode the counter of
+// "End of tier default. Drop if no policies passed packet" in table ip calico
+// corroborates network-policy-denies-dns, cited by its line.
+func TestPolicyDropsFromFelixNFTables(t *testing.T) {
+	eng, err := analysis.Engine(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := analysis.Run(eng, scenarios(t)["network-policy-denies-dns-nftables"], analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range r.Findings {
+		if f.Rule != "network-policy-denies-dns" {
+			continue
+		}
+		found = true
+		if !strings.Contains(f.Message, "counted drops (edge-w1: 412)") {
+			t.Errorf("message %q lacks felix's nftables drop count", f.Message)
+		}
+		cited := false
+		for _, e := range f.Evidence {
+			cited = cited || e.Node == "edge-w1" && e.File == "net/nft-ruleset.txt" && strings.Contains(e.Text, "Drop if no policies passed packet")
+		}
+		if !cited {
+			t.Errorf("evidence %+v does not cite felix's nftables drop rule", f.Evidence)
+		}
+	}
+	if !found {
+		t.Fatal("no network-policy-denies-dns finding")
 	}
 }

@@ -746,6 +746,7 @@ func (b *builder) iptables() {
 		}
 		if ln.IPSet != nil {
 			if s := ln.IPSet.Get("cali40all-hosts-net"); s != nil {
+				n.IPTables.SetsFrom = "ipset"
 				n.IPTables.AllHostsNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
@@ -753,6 +754,7 @@ func (b *builder) iptables() {
 				}
 			}
 			if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
+				n.IPTables.SetsFrom = "ipset"
 				n.IPTables.AllVXLANNetKnown = s.Complete()
 				for _, m := range s.Members {
 					n.IPTables.AllVXLANNet = append(n.IPTables.AllVXLANNet, m.Value)
@@ -771,6 +773,7 @@ func (b *builder) nft() {
 		}
 		n := &b.c.Nodes[i]
 		n.NFT.HasKubeProxyTable = ln.NFT.HasKubeProxyTable()
+		felixNFT(ln, n)
 		if err != nil {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/iptables"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kernlog"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/nft"
 )
 
 // linkLocal is where NodeLocal DNSCache addresses live (169.254.20.10,
@@ -157,43 +158,62 @@ func contains(xs []string, s string) bool {
 	return false
 }
 
-// felixDropComment is the comment felix puts on the last rule of each
-// workload chain: the packet met no policy that allowed it.
-const felixDropComment = "Drop if no policies passed packet"
+// felixDropComment ends the comment felix puts on the last rule of each
+// workload chain: the packet met no policy that allowed it ("Drop if no
+// policies passed packet", since tiers "End of tier default. Drop if no
+// policies passed packet").
+const felixDropComment = nft.PolicyDropComment
 
+// felixDrops counts what felix's policy drop rules dropped: in iptables
+// mode over the capture window where counters were read before and after it,
+// else since boot; in nftables mode (table ip calico) the one snapshot.
 func felixDrops(n *load.Node, f *facts.Node) {
 	f.FelixPolicyDrops = -1
-	sum := func(r *iptables.Result) (int, int) {
-		total, best, bestLine := 0, -1, 0
+	sum := func(r *iptables.Result) (total, bestLine int, found bool) {
+		if r == nil {
+			return 0, 0, false
+		}
+		best := -1
 		for _, rule := range r.Rules {
-			if !rule.HasCounters || !hasComment(rule, felixDropComment) {
+			if !rule.HasCounters || !hasCommentSuffix(rule, felixDropComment) {
 				continue
 			}
+			found = true
 			total += int(rule.Packets)
 			if int(rule.Packets) > best {
 				best, bestLine = int(rule.Packets), rule.Line
 			}
 		}
-		return total, bestLine
+		return total, bestLine, found
+	}
+	// Felix in nftables mode: its drop rules are in table ip calico, not in
+	// what iptables-save lists (which then holds no felix drop rule).
+	if t, ref, ok := nftPolicyDrops(n); ok {
+		_, _, inSnap := sum(n.IPTables)
+		_, _, inAfter := sum(n.After.IPTables)
+		if !inSnap && !inAfter {
+			f.FelixPolicyDrops, f.FelixPolicyDropsRef = t, ref
+			return
+		}
 	}
 	ap := bundle.CountersAfterDir + "/iptables-save.txt"
 	if n.Before.IPTables != nil && n.After.IPTables != nil {
-		b, _ := sum(n.Before.IPTables)
-		a, line := sum(n.After.IPTables)
+		b, _, _ := sum(n.Before.IPTables)
+		a, line, _ := sum(n.After.IPTables)
 		if a >= b {
 			f.FelixPolicyDrops, f.FelixPolicyDropsRef = a-b, refAt(n, ap, line)
 		}
 		return
 	}
 	if n.IPTables != nil && n.IPTables.CalicoChains > 0 {
-		t, line := sum(n.IPTables)
+		t, line, _ := sum(n.IPTables)
 		f.FelixPolicyDrops, f.FelixPolicyDropsRef = t, refAt(n, bundle.IPTablesSavePath, line)
 	}
 }
 
-func hasComment(r iptables.Rule, s string) bool {
+func hasCommentSuffix(r iptables.Rule, s string) bool {
 	for _, c := range r.Comments {
-		if c == s {
+		if strings.HasSuffix(c, s) {
 			return true
 		}
 	}

@@ -124,7 +124,7 @@ func (b *builder) cloudPodInterfaces() (string, facts.Ref) {
 // calicoPresent: some bundle shows Calico at all.
 func (b *builder) calicoPresent() bool {
 	for _, n := range b.c.Nodes {
-		if n.Has[facts.HasCalicoEnv] || n.Has[facts.HasPools] || n.Has[facts.HasFelix] || n.IPTables.HasCalicoChains {
+		if n.Has[facts.HasCalicoEnv] || n.Has[facts.HasPools] || n.Has[facts.HasFelix] || n.IPTables.HasCalicoChains || n.NFT.HasCalicoTable {
 			return true
 		}
 	}

@@ -91,7 +91,7 @@ func tunnelDropCount(n *load.Node, kind string) facts.TunnelDrops {
 		}
 	}
 	if out.Note == "" {
-		out.Note = "no counters before and after the capture window"
+		out.Note = "no iptables-save -c before and after the capture window"
 	}
 	return out
 }

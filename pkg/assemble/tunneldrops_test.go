@@ -63,7 +63,7 @@ COMMIT
 			name:    "snapshot: no counters before and after",
 			archive: file("net/iptables-save.txt", save(12, 3)),
 			ipip:    12, vxlan: 3, source: "snapshot", files: []string{"net/iptables-save.txt"},
-			note: "no counters before and after the capture window",
+			note: "no iptables-save -c before and after the capture window",
 		},
 		{
 			name:    "unknown: no iptables-save at all",

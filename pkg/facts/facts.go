@@ -319,7 +319,8 @@ type Node struct {
 	NodeLocalDNS NodeLocalDNS `json:"nodeLocalDNS"`
 	// FelixPolicyDrops: packets felix dropped because no policy allowed them
 	// ("Drop if no policies passed packet" rules of iptables-save -c), grown
-	// over the capture window when counters were read, else since boot;
+	// over the capture window when counters were read, else since boot; in
+	// nftables mode the rules of table ip calico in nft list ruleset, once;
 	// -1 when not known.
 	FelixPolicyDrops    int `json:"felixPolicyDrops"`
 	FelixPolicyDropsRef Ref `json:"felixPolicyDropsRef"`
@@ -511,6 +512,12 @@ type IPTables struct {
 	AllVXLANNetIPs  map[string]bool `json:"allVXLANNetIPs,omitempty"`
 	AllVXLANNetNets []string        `json:"allVXLANNetNets,omitempty"`
 	ForwardPolicy   string          `json:"forwardPolicy"`
+	// SetsFrom: where AllHostsNet and AllVXLANNet were read, "ipset" (ipset
+	// list) or "nftables" (the sets of felix's table ip calico in nftables
+	// mode); AllHostsNetRef/AllVXLANNetRef the set's line there (nftables).
+	SetsFrom       string `json:"setsFrom"`
+	AllHostsNetRef Ref    `json:"allHostsNetRef"`
+	AllVXLANNetRef Ref    `json:"allVXLANNetRef"`
 	// IPIPDropped/VXLANDropped: what felix's DROP rules for IP-in-IP and
 	// VXLAN from unknown hosts dropped (see TunnelDrops).
 	IPIPDropped  TunnelDrops `json:"ipipDropped"`
@@ -537,6 +544,10 @@ type TunnelDrops struct {
 // NFT is what `nft list ruleset` says about kube-proxy's nftables mode.
 type NFT struct {
 	HasKubeProxyTable bool `json:"hasKubeProxyTable"`
+	// HasCalicoTable: felix programs nftables (table ip calico, Calico 3.29+
+	// nftablesMode Enabled); its tunnel rules, sets and policy drops are read
+	// into IPTables and FelixPolicyDrops as their iptables forms are.
+	HasCalicoTable bool `json:"hasCalicoTable"`
 	// DNSServiceEntries: elements of kube-proxy's service-ips map for the DNS IP.
 	DNSServiceEntries []Ref `json:"dnsServiceEntries"`
 	// DNSEndpoints: where the DNS Service's UDP and TCP 53 entries send to

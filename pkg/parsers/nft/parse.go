@@ -42,9 +42,11 @@ type Rule struct {
 	Family, Table string
 	Chain         string
 	Text          string // the rule without its "# handle N" comment
-	HasCounter    bool
-	Packets       uint64
-	Bytes         uint64
+	// Comment is the text of the rule's `comment "..."`, unquoted.
+	Comment    string
+	HasCounter bool
+	Packets    uint64
+	Bytes      uint64
 }
 
 // Element is one element of a named set or map, as printed.
@@ -303,7 +305,7 @@ func (p *parser) addRule(num int, s string) {
 			break
 		}
 	}
-	r := Rule{Line: num, Family: t.Family, Table: t.Name, Chain: chain, Text: s}
+	r := Rule{Line: num, Family: t.Family, Table: t.Name, Chain: chain, Text: s, Comment: ruleComment(s)}
 	f := strings.Fields(s)
 	for i := 0; i+4 < len(f); i++ {
 		if f[i] == "counter" && f[i+1] == "packets" && f[i+3] == "bytes" {
