@@ -72,6 +72,10 @@ type spec struct {
 	// calicoGlobal the Calico GlobalNetworkPolicies; felix's rules for them
 	// are the case's to program (felixPolicy), as felix would from them.
 	netpols, calicoGlobal []obj
+	// felixNFT: felix runs its nftables dataplane (FELIX_NFTABLESMODE=Enabled,
+	// Calico 3.29+): table ip calico with the set cali40all-vxlan-net instead
+	// of cali-INPUT and the ipset.
+	felixNFT bool
 }
 
 const (
@@ -278,6 +282,10 @@ func (c *cluster) addPod(p *pod) {
 // VXLAN allowlist (UDP 4789 accepted only from the cluster's node addresses,
 // ipset cali40all-vxlan-net) and the per-workload forward chains.
 func (c *cluster) felix(n *labNode) {
+	if c.spec.felixNFT {
+		c.felixNFT(n)
+		return
+	}
 	c.nsRun(n.ns, "ipset", "create", "cali40all-vxlan-net", "hash:net", "family", "inet", "maxelem", "1048576")
 	for _, m := range c.nodes {
 		if m != n {
@@ -305,6 +313,44 @@ COMMIT
 	if out, err := cmd.CombinedOutput(); err != nil {
 		c.t.Fatalf("iptables-restore in %s: %v: %s", n.ns, err, out)
 	}
+}
+
+// felixNFT is felix's allowlist in its nftables dataplane: one table ip
+// calico, chains named after their iptables table and chain
+// (felix/nftables/table_layer.go), the set under its ipset name, comments
+// "cali:HASH; TEXT", the matches felix renders for the VXLAN rules
+// (meta l4proto udp, udp dport, ip saddr @set, fib daddr type local).
+func (c *cluster) felixNFT(n *labNode) {
+	var members []string
+	for _, m := range c.nodes {
+		if m != n {
+			members = append(members, m.knownIP)
+		}
+	}
+	c.nftApply(n.ns, `table ip calico {
+	set cali40all-vxlan-net {
+		type ipv4_addr
+		flags interval
+		elements = { `+strings.Join(members, ", ")+` }
+	}
+	chain filter-INPUT {
+		type filter hook input priority filter; policy accept;
+		counter jump filter-cali-INPUT comment "cali:Cz_u1IQiXIMmKD4c;"
+	}
+	chain filter-FORWARD {
+		type filter hook forward priority filter; policy accept;
+		counter jump filter-cali-FORWARD comment "cali:wUHhoiAYhphO9Mso;"
+	}
+	chain filter-cali-INPUT {
+		meta l4proto udp udp dport 4789 ip saddr @cali40all-vxlan-net fib daddr type local counter accept comment "cali:J76FwxInZIsk7uKY; Allow IPv4 VXLAN packets from allowed hosts"
+		meta l4proto udp udp dport 4789 fib daddr type local counter drop comment "cali:4cgmbdWsLmozYhJh; Drop IPv4 VXLAN packets from non-allowed hosts"
+	}
+	chain filter-cali-FORWARD {
+		iifname "cali*" counter comment "cali:X3vB2lGcBrfkYquC;"
+		oifname "cali*" counter comment "cali:UtJ9FnhBnFbyQMvU;"
+	}
+}
+`)
 }
 
 // felixPolicy is one policy as felix renders it for a workload: a chain of
@@ -523,6 +569,9 @@ func (c *cluster) nodeEnv(n *labNode, sp spec) {
 		"KUBERNETES_SERVICE_PORT=443",
 		// A planted secret: the bundle must not carry it.
 		"CALICO_ETCD_PASSWORD=" + plantedSecret,
+	}
+	if sp.felixNFT {
+		n.env = append(n.env, "FELIX_NFTABLESMODE=Enabled")
 	}
 }
 

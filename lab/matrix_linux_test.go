@@ -67,6 +67,13 @@ var cases = []labCase{
 		// drops node-c's VXLAN as from a host it does not know.
 		c.nsRun(nodeA(c).ns, "ipset", "del", "cali40all-vxlan-net", nodeC(c).knownIP+"/32")
 	}},
+	{name: "healthy-felix-nftables", spec: spec{felixNFT: true}},
+	{name: "vxlan-host-not-in-nft-allowlist", expect: "calico-ipip-host-not-allowed", named: "nftables set cali40all-vxlan-net",
+		spec: spec{felixNFT: true}, fault: func(c *cluster) {
+			// As vxlan-host-not-in-felix-allowlist, with felix in nftables
+			// mode: the allowlist is a set of table ip calico.
+			c.nsRun(nodeA(c).ns, "nft", "delete", "element", "ip", "calico", "cali40all-vxlan-net", "{ "+nodeC(c).knownIP+" }")
+		}},
 	{name: "pod-block-route-deleted", expect: "route-pod-block-missing", fault: func(c *cluster) {
 		c.ip("-n", nodeA(c).ns, "route", "del", nodeC(c).block)
 	}},
