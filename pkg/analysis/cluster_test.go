@@ -16,10 +16,10 @@ import (
 )
 
 // clusterWide are the files `collect cluster` gathers once into cluster/
-// instead of into every node's bundle.
+// instead of into every node's bundle (the CoreDNS logs too).
 func clusterWide(p string) bool {
 	return strings.HasPrefix(p, "kube/") || slices.Contains([]string{
-		bundle.CalicoIPPoolsPath, bundle.CalicoFelixPath, bundle.CalicoDaemonSetPath,
+		bundle.CalicoIPPoolsPath, bundle.CalicoFelixPath, bundle.CalicoDaemonSetPath, bundle.CorednsLogPath,
 		"calico/networkpolicies.yaml", "calico/globalnetworkpolicies.yaml",
 	}, p)
 }
@@ -90,7 +90,8 @@ func TestTheClusterFolderStandsInForEachNodesKubeObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, sc := range []string{"route-next-hop-wrong", "ipvs-dns-stale-backend", "calico-autodetect-wrong-interface", "ipip-healthy", "tunnel-mode-mismatch"} {
+	for _, sc := range []string{"route-next-hop-wrong", "ipvs-dns-stale-backend", "calico-autodetect-wrong-interface", "ipip-healthy", "tunnel-mode-mismatch",
+		"coredns-upstream-timeout", "coredns-forward-loop"} {
 		t.Run(sc, func(t *testing.T) {
 			whole, split := splitScenario(t, filepath.Join("..", "..", "testdata", "bundles", sc+".txtar"))
 			a, err := Run(eng, whole, Options{})

@@ -260,11 +260,19 @@ func (b *builder) coreDNSConfig() {
 func (b *builder) coreDNSLog() {
 	l := &b.c.CoreDNSLog
 	seen := map[string]bool{}
+	own := make(map[*load.Node]int, len(b.nodes))
 	for i, n := range b.nodes {
+		own[n] = i
+	}
+	// The cluster/ folder of collect cluster first: it holds the CoreDNS logs
+	// once for all nodes.
+	for _, n := range b.sources {
 		if n.CorednsLog == nil {
 			continue
 		}
-		b.c.Nodes[i].Has[facts.HasCoreDNSLog] = true
+		if i, ok := own[n]; ok {
+			b.c.Nodes[i].Has[facts.HasCoreDNSLog] = true
+		}
 		l.Known = true
 		loopPods := map[string]bool{}
 		for _, e := range n.CorednsLog.Events {
