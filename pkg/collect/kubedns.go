@@ -331,7 +331,7 @@ func (k *kubeCtx) dnsLogs(ctx context.Context, path string, pods []podRef, heade
 	var b bytes.Buffer
 	var reds []bundle.Redaction
 	var problems []string
-	read, denied, cut := 0, 0, 0
+	read, denied, gone, cut := 0, 0, 0, 0
 	for i, p := range pods {
 		if i == maxDNSLogPods {
 			problems = append(problems, fmt.Sprintf("%d of %d pods' logs left out (at most %d are read)", len(pods)-i, len(pods), maxDNSLogPods))
@@ -355,10 +355,15 @@ func (k *kubeCtx) dnsLogs(ctx context.Context, path string, pods []podRef, heade
 			}
 		}
 		if err != nil {
-			if kubeapi.Denied(err) {
+			switch {
+			case kubeapi.Denied(err):
 				denied++
 				problems = append(problems, fmt.Sprintf("pod %s: forbidden: %v", p.name, err))
-			} else {
+			case kubeapi.NotFound(err):
+				// Deleted since it was listed (a rollout): nothing failed.
+				gone++
+				problems = append(problems, fmt.Sprintf("pod %s: gone since listed (%v)", p.name, err))
+			default:
 				problems = append(problems, fmt.Sprintf("pod %s: %v", p.name, err))
 			}
 			continue
@@ -396,6 +401,8 @@ func (k *kubeCtx) dnsLogs(ctx context.Context, path string, pods []podRef, heade
 		return &kubeFile{data: b.Bytes(), reds: reds}, nil
 	case denied > 0 && denied == len(problems):
 		return nil, &forbiddenError{err: errors.New(why)}
+	case gone > 0 && gone == len(problems):
+		return nil, skipped("%s", why)
 	}
 	return nil, errors.New(why)
 }

@@ -3,6 +3,7 @@ package collect
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
@@ -16,8 +17,10 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/collect/kubeapi"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/dnslog"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/kube"
 )
@@ -38,6 +41,7 @@ type dnsStandIn struct {
 	podIPs          []string // one CoreDNS pod per address: coredns-0, coredns-1, ...
 	logs            map[string]string
 	nodeLocalLog    *string // nil: 403
+	gone            string  // a pod deleted since listed: its log answers 404
 	// servicesDenied: listing and getting Services answers 403.
 	servicesDenied bool
 	// secret is planted in every object (annotations, env, labels' values).
@@ -167,6 +171,11 @@ func (d *dnsStandIn) handler() http.HandlerFunc {
 					return
 				}
 				io.WriteString(w, *d.nodeLocalLog)
+				return
+			}
+			if pod == d.gone {
+				w.WriteHeader(http.StatusNotFound)
+				io.WriteString(w, `{"kind":"Status","message":"pods \"`+pod+`\" not found","code":404}`)
 				return
 			}
 			l, ok := d.logs[pod]
@@ -419,5 +428,62 @@ func TestSecretsInDNSObjectsAndLogsNeverReachTheBundle(t *testing.T) {
 		if seen[p] == 0 {
 			t.Errorf("no redaction listed for %s: %v", p, seen)
 		}
+	}
+}
+
+// TestClusterObjectsGatherTheDNSItemsOnce: collect cluster reads the DNS
+// Service, its endpoints, the CoreDNS pods and their logs once, as a node's
+// collection would, with the same statuses (a 403 is "forbidden").
+func TestClusterObjectsGatherTheDNSItemsOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		logs    map[string]string
+		gone    string
+		wantLog string
+	}{
+		{"logs served", map[string]string{"coredns-7d8f9b-0": corednsLoopLog}, "", bundle.StatusOK},
+		{"logs denied", nil, "", bundle.StatusForbidden},
+		{"the pod deleted since listed", nil, "coredns-7d8f9b-0", bundle.StatusSkipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := dnsStandIn{node: "node-a", svcName: "kube-dns", svcLabels: map[string]string{"k8s-app": "kube-dns"},
+				selector: map[string]string{"k8s-app": "kube-dns"}, podIPs: []string{"10.42.1.5"}, logs: tc.logs, gone: tc.gone, secret: "CLUSTERPLANT"}
+			srv := httptest.NewTLSServer(d.handler())
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			defer srv.Close()
+			cfg, err := kubeapi.LoadKubeconfig(kubeconfigFor(t, srv))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, err := kubeapi.New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, items, _ := ClusterObjects(context.Background(), cl, 5*time.Second)
+			status := map[string]bundle.Item{}
+			for _, it := range items {
+				if _, dup := status[it.Path]; dup {
+					t.Errorf("%s recorded twice", it.Path)
+				}
+				status[it.Path] = it
+			}
+			for p, want := range map[string]string{bundle.KubeDNSServicePath: bundle.StatusOK, bundle.KubeDNSEndpointsPath: bundle.StatusOK,
+				bundle.KubeCoreDNSPodsPath: bundle.StatusOK, bundle.CorednsLogPath: tc.wantLog} {
+				if it := status[p]; it.Status != want {
+					t.Errorf("%s: %+v, want %s", p, it, want)
+				}
+				if want == bundle.StatusOK && len(files[p]) == 0 {
+					t.Errorf("%s not returned", p)
+				}
+			}
+			if _, ok := status[bundle.NodeLocalDNSLogPath]; ok {
+				t.Error("the NodeLocal DNSCache log is a node's, not the cluster's")
+			}
+			for p, b := range files {
+				if bytes.Contains(b, []byte("CLUSTERPLANT")) {
+					t.Errorf("a planted secret reached %s", p)
+				}
+			}
+		})
 	}
 }
