@@ -474,24 +474,31 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 }
 
 // ShedNodeOnly lets go of what only the node's own facts are built from
-// (assemble.NodeFacts): the IPVS table and the links and addresses, parsed
-// and as text, the bulk of a node's bundle (kube-ipvs0 holds every Service
-// IP, IPVS every Service and endpoint). What remains is what the cluster-wide
-// inference reads. Call it once those facts are built; a shed field is
-// emptied, not nil, so that "the file was there" still holds.
+// (assemble.NodeFacts), or nothing at all: the IPVS table and its statistics
+// (read before, during and after the capture), the links and addresses, the
+// routes of every table, parsed and as text, the bulk of a node's bundle
+// (kube-ipvs0 holds every Service IP, IPVS every Service and endpoint). What
+// remains is what the cluster-wide inference reads. Call it once those facts
+// are built; a shed field is emptied, not nil, so that "the file was there"
+// still holds.
 func (n *Node) ShedNodeOnly() {
-	for _, p := range []string{bundle.IPVSPath, bundle.IPAddrPath, bundle.IPLinkPath} {
+	for _, p := range []string{bundle.IPVSPath, bundle.IPVSStatsPath, bundle.IPAddrPath, bundle.IPLinkPath, bundle.IPRouteAllPath,
+		bundle.CountersBeforeDir + "/ipvsadm-Ln-stats.txt", bundle.CountersAfterDir + "/ipvsadm-Ln-stats.txt"} {
 		delete(n.raw, p)
 		delete(n.lineStarts, p)
 	}
-	if n.IPVS != nil {
-		n.IPVS = &ipvsadm.Result{}
+	for _, r := range []**ipvsadm.Result{&n.IPVS, &n.IPVSStats, &n.Before.IPVSStats, &n.After.IPVSStats} {
+		if *r != nil {
+			*r = &ipvsadm.Result{}
+		}
 	}
-	if n.Addr != nil {
-		n.Addr = &iplink.Result{}
+	for _, r := range []**iplink.Result{&n.Addr, &n.Link} {
+		if *r != nil {
+			*r = &iplink.Result{}
+		}
 	}
-	if n.Link != nil {
-		n.Link = &iplink.Result{}
+	if n.RoutesAll != nil {
+		n.RoutesAll = &iproute.Result{}
 	}
 }
 
