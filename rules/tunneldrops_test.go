@@ -117,3 +117,51 @@ func TestPolicyDropsFromFelixNFTables(t *testing.T) {
 		t.Fatal("no network-policy-denies-dns finding")
 	}
 }
+
+// TestArrivalDropsCiteTheHostFirewall: where the receiver's own firewall
+// (the lab's nftables table, not felix's) drops VXLAN, link-tunnel-dropped-on-
+// arrival names and cites that rule; where felix's allowlist drops it, no
+// host rule is named.
+func TestArrivalDropsCiteTheHostFirewall(t *testing.T) {
+	eng, err := analysis.Engine(analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scen := scenarios(t)
+	for _, tt := range []struct {
+		scenario string
+		says     string // "" when no host rule may be named
+		cites    string
+	}{
+		{"link-tunnel-dropped-on-arrival-lab", "table inet pnd-lab-hostfw chain input", "net/nft-ruleset.txt"},
+		{"calico-ipip-host-not-allowed-lab", "", ""},
+	} {
+		t.Run(tt.scenario, func(t *testing.T) {
+			r, err := analysis.Run(eng, scen[tt.scenario], analysis.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range r.Findings {
+				if f.Rule != "link-tunnel-dropped-on-arrival" || f.Node != "node-a" {
+					continue
+				}
+				found = true
+				named := strings.Contains(f.Message, "outside felix's rules")
+				if tt.says == "" && named || tt.says != "" && !strings.Contains(f.Message, tt.says) {
+					t.Errorf("message %q; want host rule %q", f.Message, tt.says)
+				}
+				cited := false
+				for _, e := range f.Evidence {
+					cited = cited || e.File == tt.cites && strings.Contains(e.Text, "4789")
+				}
+				if tt.cites != "" && !cited {
+					t.Errorf("evidence %+v does not cite the host rule in %s", f.Evidence, tt.cites)
+				}
+			}
+			if !found {
+				t.Fatal("no link-tunnel-dropped-on-arrival finding on node-a")
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ func (b *builder) dnsCauses() {
 		conntrackFacts(n, f)
 		nodeLocalDNS(n, f)
 		felixDrops(n, f)
+		hostTunnelDrops(n, f)
 	}
 	b.coreDNSConfig()
 	b.coreDNSLog()

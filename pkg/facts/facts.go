@@ -324,6 +324,22 @@ type Node struct {
 	// -1 when not known.
 	FelixPolicyDrops    int `json:"felixPolicyDrops"`
 	FelixPolicyDropsRef Ref `json:"felixPolicyDropsRef"`
+	// HostTunnelDrops: firewall rules other than felix's and kube-proxy's
+	// that drop or reject tunnel packets arriving at the node (UDP to the
+	// VXLAN port, IP protocol 4): nftables chains on the input and
+	// prerouting hooks, iptables filter INPUT. Such a rule is what drops
+	// tunnel packets after a capture saw them arrive when felix's allowlist
+	// holds the sender.
+	HostTunnelDrops []FirewallRule `json:"hostTunnelDrops"`
+}
+
+// FirewallRule is one firewall rule found in iptables-save or nft list ruleset.
+type FirewallRule struct {
+	Kind  string `json:"kind"`  // "vxlan" or "ipip"
+	Where string `json:"where"` // "table inet hostfw chain input", "iptables filter INPUT"
+	// Packets is the rule's counter, -1 when it has none.
+	Packets int `json:"packets"`
+	Ref     Ref `json:"ref"`
 }
 
 // Value is a scalar with its evidence.
