@@ -181,6 +181,11 @@ func load(b *bundle.Bundle, sh *shared) (*Node, error) {
 		if res != nil {
 			f.Summary = res.Summary()
 		}
+		if item, ok := b.Manifest.Lookup(p); ok && item.Partial && why == "" {
+			// Kept, but cut short (a cap, a timeout): never silently complete.
+			f.Diags = append(f.Diags, diag.Diagnostic{Severity: diag.Warning, File: p,
+				Msg: fmt.Sprintf("partial: manifest.json records it cut short (%s); what is missing is not known", item.Error)})
+		}
 		if why != "" {
 			// What was parsed out of it is dropped, so that every fact and
 			// rule built on this file sees "not collected", never "empty".

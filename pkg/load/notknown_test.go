@@ -106,7 +106,8 @@ func TestUnreadableDataIsNotKnownButDataStays(t *testing.T) {
  "items": [
   {"path": "ipvs/ipvsadm-Ln.txt", "source": "command", "command": "ipvsadm -Ln", "status": "ok", "durationMs": 3},
   {"path": "net/ip-rule.txt", "source": "netlink", "status": "ok", "durationMs": 1},
-  {"path": "net/ip-neigh.txt", "source": "netlink", "status": "error", "error": "netlink: operation not permitted", "durationMs": 1}
+  {"path": "net/ip-neigh.txt", "source": "netlink", "status": "error", "error": "netlink: operation not permitted", "durationMs": 1},
+  {"path": "kube/nodes.json", "source": "kubectl", "status": "error", "partial": true, "error": "truncated: 2 items kept of 9 read in 1 pages (90000 bytes): the file's cap of 4096 bytes is reached", "durationMs": 1}
  ]}
 `
 	n := loadOne(t, map[string]string{
@@ -117,7 +118,9 @@ func TestUnreadableDataIsNotKnownButDataStays(t *testing.T) {
 		bundle.IPRoutePath: "default via 172.31.9.1 dev enp7s0 proto dhcp src 172.31.9.40 metric 100\n" +
 			"this line is noise\n" +
 			"192.168.77.0/26 via 172.31.9.41 dev enp7s0 proto bird onlink\n",
-		bundle.SysctlPath: "# sysctl -a\nnet.ipv4.ip_forward = 1\n",
+		bundle.SysctlPath:    "# sysctl -a\nnet.ipv4.ip_forward = 1\n",
+		bundle.KubeNodesPath: `{"kind":"NodeList","items":[{"metadata":{"name":"worker-7"}},{"metadata":{"name":"worker-8"}}]}
+`,
 	})
 	for _, tc := range []struct {
 		path  string
@@ -129,6 +132,7 @@ func TestUnreadableDataIsNotKnownButDataStays(t *testing.T) {
 		{bundle.IPNeighPath, false, "the manifest records a failure"},
 		{bundle.IPRoutePath, true, "two of three lines are routes"},
 		{bundle.SysctlPath, true, "a comment and a key"},
+		{bundle.KubeNodesPath, true, "a list cut short keeps what it holds"},
 	} {
 		f := fileOf(n, tc.path)
 		if got := f.NotKnown == ""; got != tc.known {
@@ -143,5 +147,13 @@ func TestUnreadableDataIsNotKnownButDataStays(t *testing.T) {
 	}
 	if n.Neigh != nil {
 		t.Errorf("neighbours of a failed collection kept: %v", n.Neigh)
+	}
+	// A partial file says so, with the collector's reason.
+	partial := false
+	for _, d := range fileOf(n, bundle.KubeNodesPath).Diags {
+		partial = partial || strings.Contains(d.Msg, "partial") && strings.Contains(d.Msg, "cap of 4096 bytes")
+	}
+	if !partial || n.KubeNodes == nil || len(n.KubeNodes.Nodes) != 2 {
+		t.Errorf("kube/nodes.json cut short: diags %v, nodes %v", fileOf(n, bundle.KubeNodesPath).Diags, n.KubeNodes)
 	}
 }
