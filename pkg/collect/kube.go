@@ -36,6 +36,8 @@ type kubeCtx struct {
 	kept atomic.Int64
 	// dns is the DNS Service and pods, found once.
 	dns dnsMemo
+	// say prints a progress line (nil: silent, as in collect cluster).
+	say func(format string, args ...any)
 }
 
 func (k *kubeCtx) usable() bool { return len(k.clients) > 0 }
@@ -46,7 +48,7 @@ func (k *kubeCtx) usable() bool { return len(k.clients) > 0 }
 // Every usable one is kept: a later one is tried when an earlier one is denied
 // (kubelet credentials may not list pods of other nodes).
 func (c *collector) kubeSetup() *kubeCtx {
-	k := &kubeCtx{}
+	k := &kubeCtx{say: c.progress.say}
 	var cands []string
 	if c.opts.Kubeconfig != "" {
 		cands = append(cands, c.opts.Kubeconfig)

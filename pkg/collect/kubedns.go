@@ -48,6 +48,7 @@ type dnsFound struct {
 	// spec.selector as a labelSelector ("" when it has none).
 	services []string
 	selector string
+	how      string // "label k8s-app=kube-dns", "name kube-dns"
 	pods     *kubeFile
 	podsErr  error
 	podRefs  []podRef
@@ -69,7 +70,7 @@ type dnsMemo struct {
 func (k *kubeCtx) dnsDiscover(ctx context.Context) *dnsFound {
 	k.dns.once.Do(func() {
 		d := &k.dns.d
-		d.svc, d.services, d.selector, d.svcErr = k.findDNSService(ctx)
+		d.svc, d.services, d.selector, d.how, d.svcErr = k.findDNSService(ctx)
 		sel := d.selector
 		if sel == "" {
 			sel = "k8s-app=kube-dns"
@@ -110,8 +111,10 @@ func podRefOf(item map[string]any, want string) (podRef, bool) {
 	return r, true
 }
 
-// findDNSService lists Services by each selector in turn, then by name.
-func (k *kubeCtx) findDNSService(ctx context.Context) (*kubeFile, []string, string, error) {
+// findDNSService lists Services by each selector in turn, then by name; it
+// returns the ServiceList file, the names found, the DNS Service's selector and
+// how it was found.
+func (k *kubeCtx) findDNSService(ctx context.Context) (*kubeFile, []string, string, string, error) {
 	var tried []string
 	for _, sel := range bundle.DNSServiceSelectors() {
 		var names []string
@@ -133,13 +136,13 @@ func (k *kubeCtx) findDNSService(ctx context.Context) (*kubeFile, []string, stri
 				tried = append(tried, "-l "+sel+": not found")
 				continue
 			}
-			return nil, nil, "", err
+			return nil, nil, "", "", err
 		}
 		if len(names) == 0 {
 			tried = append(tried, "-l "+sel+": none")
 			continue
 		}
-		return f, dnsOrder(names), selector, err
+		return f, dnsOrder(names), selector, "label " + sel, err
 	}
 	for _, name := range dnsServiceNames {
 		o := kubeObject{path: bundle.KubeDNSServicePath, lim: objectLimits,
@@ -154,13 +157,13 @@ func (k *kubeCtx) findDNSService(ctx context.Context) (*kubeFile, []string, stri
 				tried = append(tried, name+": not found")
 				continue
 			}
-			return nil, nil, "", err
+			return nil, nil, "", "", err
 		}
 		// One Service by name, written as the list kubectl -l would print.
 		f.data = wrapList(f.data, "v1", "ServiceList")
-		return f, []string{name}, selector, err
+		return f, []string{name}, selector, "name " + name, err
 	}
-	return nil, nil, "", skipped("no DNS Service in %s (%s)", dnsNamespace, strings.Join(tried, "; "))
+	return nil, nil, "", "", skipped("no DNS Service in %s (%s)", dnsNamespace, strings.Join(tried, "; "))
 }
 
 // dnsOrder puts kube-dns first, then names without "upstream" (NodeLocal
@@ -194,6 +197,13 @@ func selectorOf(v any) string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ",")
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // wrapList puts one rendered JSON object into a List.
@@ -464,6 +474,9 @@ func (k *kubeCtx) dnsCluster() []dnsFetch {
 	return []dnsFetch{
 		{bundle.KubeDNSServicePath, "DNS Service", svcCmd, func(ctx context.Context) (*kubeFile, error) {
 			d := k.dnsDiscover(ctx)
+			if k.say != nil && len(d.services) > 0 {
+				k.say("DNS Service: %s (found by %s); CoreDNS pods by %s", strings.Join(d.services, ", "), d.how, orDefault(d.selector, "k8s-app=kube-dns"))
+			}
 			return d.svc, d.svcErr
 		}},
 		{bundle.KubeDNSEndpointsPath, "DNS Service endpoints", epCmd, k.dnsEndpoints},

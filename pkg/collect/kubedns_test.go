@@ -297,6 +297,9 @@ func TestDNSServiceIsFoundByLabelAndItsEndpointsPodsAndLogsFollowIt(t *testing.T
 				if strings.Contains(string(files[bundle.KubeDNSServicePath]), "unrelated") {
 					t.Error("a Service without the DNS labels was kept")
 				}
+				if p := o.Progress.(*syncBuffer).String(); !strings.Contains(p, "DNS Service: "+tc.wantSvc+" (found by label ") {
+					t.Errorf("the Service found is not said:\n%s", p)
+				}
 			}
 			ips, kinds := endpointIPs(t, files[bundle.KubeDNSEndpointsPath])
 			if got := strings.Join(ips, ","); got != tc.wantIPs || strings.Join(kinds, " ") != tc.wantEPKinds {

@@ -118,7 +118,7 @@ func TestUnreadableDataIsNotKnownButDataStays(t *testing.T) {
 		bundle.IPRoutePath: "default via 172.31.9.1 dev enp7s0 proto dhcp src 172.31.9.40 metric 100\n" +
 			"this line is noise\n" +
 			"192.168.77.0/26 via 172.31.9.41 dev enp7s0 proto bird onlink\n",
-		bundle.SysctlPath:    "# sysctl -a\nnet.ipv4.ip_forward = 1\n",
+		bundle.SysctlPath: "# sysctl -a\nnet.ipv4.ip_forward = 1\n",
 		bundle.KubeNodesPath: `{"kind":"NodeList","items":[{"metadata":{"name":"worker-7"}},{"metadata":{"name":"worker-8"}}]}
 `,
 	})
