@@ -132,6 +132,12 @@ func main() {
 					f.count = 4
 				}
 			}), flow{encap: "vxlan", from: 2, to: 1, count: 9, dns: true, innerDst: coreVX, size: 60, idBase: 50})},
+		// Captures that hold no tunnel packet at all (taken while nothing
+		// crossed between pods of different nodes): the tunnel link rules
+		// have no pair to judge and must say "not checked", not pass.
+		{name: "vxlan-captures-no-tunnel", from: vxlan, header: "The healthy VXLAN cluster with a capture on each node's eth0 that holds only\nunderlay TCP between the nodes (to the API server), no VXLAN: whether tunnel\npackets arrive cannot be told from these captures. link-tunnel-one-way and\nlink-tunnel-dropped-on-arrival must say \"not checked\" on every node, never pass.",
+			flows: []flow{{encap: "plain", from: 0, to: 1, count: 12}, {encap: "plain", from: 1, to: 0, count: 12},
+				{encap: "plain", from: 2, to: 0, count: 12}, {encap: "plain", from: 0, to: 2, count: 12}}},
 	}
 	for _, s := range scenarios {
 		write(s)

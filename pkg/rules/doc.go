@@ -21,6 +21,9 @@
 //	pairs: tunnelPaths(cluster, node.name, '').map(p, p.to)
 //	                                  # pair scope, optional CEL list(string): the peers
 //	                                  # to pair node with (default: every other node)
+//	whenNoPairs: "'the captures hold no tunnel traffic from this node'"
+//	                                  # optional CEL string, with pairs: why a node paired
+//	                                  # with no other node is "not checked", not passed
 //	notApplicable:                    # optional: why the rule does not apply here at all
 //	  reason: "cluster.calicoPolicyOnly ? 'Calico routes no pods: ' + cluster.calicoPolicyOnlyWhy : ''"
 //	  evidence: "[cluster.calicoPolicyOnlyRef]"   # optional CEL list(facts.Ref)
@@ -72,6 +75,9 @@
 // yields a finding with message, evidence, peer and severity. When foreach
 // yields nothing, whenEmpty (if given) says why that is a lack of data, not a
 // pass: a non-empty string gives an Insufficient finding with that reason.
+// Likewise, when pairs names no other node for a node, whenNoPairs (if given;
+// cluster and node bound) gives the reason for one Insufficient finding for
+// that node, without peer; a node lacking a need is reported once, for that.
 // Variables are evaluated lazily, on first use, once per item. needs is
 // checked on the node
 // (node scope), on each node of the pair (pair scope: one insufficient

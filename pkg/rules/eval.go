@@ -85,6 +85,46 @@ func (st *evalState) namedPeers(r *Rule, i int, bud *budget) (peers []int, errf 
 	return slices.Compact(peers), nil
 }
 
+// hasOther reports whether peers holds a node other than i.
+func hasOther(peers []int, i int) bool {
+	for _, j := range peers {
+		if j != i {
+			return true
+		}
+	}
+	return false
+}
+
+// noPairsFinding evaluates r's whenNoPairs on node i, which pairs paired with
+// no other node: a non-empty reason is one "not checked" finding for the
+// node (no peer), as whenEmpty gives for an empty foreach. A failure is a
+// rule-error finding.
+func (st *evalState) noPairsFinding(r *Rule, i int, bud *budget) (f findings.Finding, ok bool) {
+	b := binding{node: st.nodes[i], nodeName: st.c.Nodes[i].Name}
+	defer func() {
+		if p := recover(); p != nil {
+			f, ok = st.ruleError(r, b, r.whenNoPairs, fmt.Errorf("panic: %v", p)), true
+		}
+	}()
+	a := &activation{st: st, r: r, b: b, bud: bud}
+	why, fail := a.evalString(r.whenNoPairs)
+	if fail != nil {
+		return st.ruleError(r, b, fail.x, fail.err), true
+	}
+	if why == "" {
+		return f, false
+	}
+	return findings.Finding{
+		Rule: r.ID, Severity: findings.SeverityInfo, Stage: r.Stage,
+		Node: b.nodeName, Title: r.Title,
+		Message:      "insufficient data: " + why,
+		Evidence:     []facts.Ref{},
+		Remediation:  "Collect the missing data so that this check can run.",
+		Insufficient: true,
+		RuleFile:     r.File, RuleLine: r.Line,
+	}, true
+}
+
 // binding is what a rule is evaluated for: nothing (cluster scope), a node, or
 // an ordered pair of nodes.
 type binding struct {
@@ -144,6 +184,12 @@ func (st *evalState) evalRule(r *Rule, out []findings.Finding) []findings.Findin
 				peers, f = st.namedPeers(r, i, bud)
 				if f != nil {
 					out = append(out, *f)
+					continue
+				}
+				if r.whenNoPairs != nil && !hasOther(peers, i) {
+					if f, ok := st.noPairsFinding(r, i, bud); ok {
+						out = append(out, f)
+					}
 					continue
 				}
 			}

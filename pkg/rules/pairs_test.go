@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -83,6 +84,86 @@ func TestPairsIsCheckedWhenLoaded(t *testing.T) {
 			e := newEngine(t, Options{})
 			rule := "id: pairs\ntitle: Named pairs\nstage: link\nseverity: info\nscope: " + tc.scope + "\n" +
 				"pairs: \"" + tc.pairs + "\"\nmatch: \"true\"\nmessage: \"'x'\"\nremediation: none\n"
+			errs := e.LoadFS(fstest.MapFS{"pairs.yaml": {Data: []byte(rule)}}, "rules")
+			var msgs []string
+			for _, err := range errs {
+				msgs = append(msgs, err.Error())
+			}
+			if !strings.Contains(strings.Join(msgs, "\n"), tc.want) {
+				t.Errorf("errors %q lack %q", msgs, tc.want)
+			}
+		})
+	}
+}
+
+// whenNoPairs makes a node that pairs names no peer for "not checked" (one
+// finding for the node, no peer) where it gives a reason, and stays silent
+// where the reason is empty; a node lacking what the rule needs is reported
+// once, as insufficient, not again for having no pairs.
+func TestWhenNoPairsIsNotCheckedPerNode(t *testing.T) {
+	for _, tc := range []struct {
+		name, pairs, whenNoPairs, needs string
+		want                            []string // rule node->peer insufficient message
+	}{
+		{"no pairs anywhere: each node not checked", "[]", "'no traffic on ' + node.name", "",
+			[]string{
+				"pairs node-a-> true insufficient data: no traffic on node-a",
+				"pairs node-b-> true insufficient data: no traffic on node-b",
+				"pairs node-c-> true insufficient data: no traffic on node-c",
+			}},
+		{"only the node itself or unknown names is no pairs", "[node.name, 'node-x']", "node.name == 'node-b' ? 'none' : ''", "",
+			[]string{"pairs node-b-> true insufficient data: none"}},
+		{"nodes with peers are judged as before", "node.name == 'node-a' ? ['node-b'] : []", "'none'", "",
+			[]string{
+				"pairs node-a->node-b false a->b",
+				"pairs node-b-> true insufficient data: none",
+				"pairs node-c-> true insufficient data: none",
+			}},
+		{"an empty reason keeps the old silence", "[]", "''", "", nil},
+		{"a node lacking a need is reported once", "[]", "'none'", "sysctl",
+			[]string{
+				"pairs node-a-> true insufficient data: none",
+				"pairs node-b-> true insufficient data: needs sysctl, not in this node's bundle",
+				"pairs node-c-> true insufficient data: none",
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, Options{})
+			rule := "id: pairs\ntitle: Named pairs\nstage: link\nseverity: info\nscope: pair\n" +
+				"pairs: \"" + tc.pairs + "\"\nwhenNoPairs: \"" + tc.whenNoPairs + "\"\n"
+			if tc.needs != "" {
+				rule += "needs: [" + tc.needs + "]\n"
+			}
+			rule += "match: \"true\"\nmessage: \"node.name.substring(5) + '->' + peer.name.substring(5)\"\nremediation: none\n"
+			if errs := e.LoadFS(fstest.MapFS{"pairs.yaml": {Data: []byte(rule)}}, "rules"); errs != nil {
+				t.Fatal(errs)
+			}
+			var got []string
+			for _, f := range e.Eval(testCluster()) {
+				got = append(got, fmt.Sprintf("%s %s->%s %v %s", f.Rule, f.Node, f.Peer, f.Insufficient, f.Message))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+func TestWhenNoPairsIsCheckedWhenLoaded(t *testing.T) {
+	for _, tc := range []struct {
+		name, pairs, whenNoPairs, want string
+	}{
+		{"without pairs", "", "'x'", "whenNoPairs needs pairs"},
+		{"not a string", "['node-a']", "true", "whenNoPairs must evaluate to string"},
+		{"peer is not bound", "['node-a']", "peer.name", "undeclared reference to 'peer'"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEngine(t, Options{})
+			rule := "id: pairs\ntitle: Named pairs\nstage: link\nseverity: info\nscope: pair\n"
+			if tc.pairs != "" {
+				rule += "pairs: \"" + tc.pairs + "\"\n"
+			}
+			rule += "whenNoPairs: \"" + tc.whenNoPairs + "\"\nmatch: \"true\"\nmessage: \"'x'\"\nremediation: none\n"
 			errs := e.LoadFS(fstest.MapFS{"pairs.yaml": {Data: []byte(rule)}}, "rules")
 			var msgs []string
 			for _, err := range errs {

@@ -40,7 +40,7 @@ func NeedsKeys() []string {
 
 // ruleKeys are the keys of a rule file, in the order the docs list them.
 var ruleKeys = []string{
-	"id", "title", "stage", "severity", "severityExpr", "scope", "pairs", "notApplicable", "needs", "foreach",
+	"id", "title", "stage", "severity", "severityExpr", "scope", "pairs", "whenNoPairs", "notApplicable", "needs", "foreach",
 	"whenEmpty", "variables", "match", "message", "evidence", "peer", "same", "insufficient", "explains", "remediation",
 }
 
@@ -68,7 +68,10 @@ type Rule struct {
 
 	// pairs (pair scope) lists, per node, the peers worth binding; nil
 	// binds every ordered pair.
-	pairs        *expr
+	pairs *expr
+	// whenNoPairs (with pairs) says why a node pairs names no peer for is
+	// "not checked" rather than passed.
+	whenNoPairs  *expr
 	foreach      *expr
 	vars         []*expr
 	varIndex     map[string]int // "variables.NAME" -> index in vars
@@ -284,6 +287,18 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 			errs = append(errs, x.typeErr("list(string)"))
 		}
 		r.pairs = x
+	}
+	if v := fields["whenNoPairs"]; v != nil {
+		// Like whenEmpty for foreach: a node with no peer to pair is a
+		// verdict only when the data pairs comes from shows there is none.
+		if fields["pairs"] == nil {
+			errs = append(errs, src.errNode(v, "whenNoPairs needs pairs"))
+		}
+		x := compile("whenNoPairs", v, e.nodeEnv)
+		if x != nil && x.out.Kind() != types.DynKind && !cel.StringType.IsExactType(x.out) {
+			errs = append(errs, x.typeErr("string"))
+		}
+		r.whenNoPairs = x
 	}
 	if fields["whenEmpty"] != nil && fields["foreach"] == nil {
 		errs = append(errs, src.errNode(fields["whenEmpty"], "whenEmpty needs a foreach"))
