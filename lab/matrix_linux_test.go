@@ -133,6 +133,24 @@ var cases = []labCase{
 			c.felixWorkload(c.dnsPod, "tw", []felixPolicy{{name: "default.dns-from-kube-system-only",
 				rules: []string{"-s " + c.dnsPod.ip + "/32 -j MARK --set-xmark 0x10000/0x10000", "-m mark --mark 0x10000/0x10000 -j RETURN"}}})
 		}},
+	{name: "healthy-default-deny-felix-nftables", tcp: true, spec: spec{felixNFT: true, netpols: []obj{defaultDenyEgress, allowDNSEgress}}, setup: func(c *cluster) {
+		c.felixWorkloadNFT(c.client, "fw", []felixPolicy{
+			{name: clientNS + "/knp.default.allow-dns", rules: allowDNSRulesNFT(c, "udp", "tcp")},
+			{name: clientNS + "/knp.default.default-deny-egress"},
+		})
+	}},
+	{name: "policy-denies-dns-felix-nftables", tcp: true, expect: "network-policy-denies-dns", named: "rules counted drops",
+		spec: spec{felixNFT: true, netpols: []obj{defaultDenyEgress}}, fault: func(c *cluster) {
+			// As policy-default-deny-egress-no-dns with felix in nftables
+			// mode: the drop counter that corroborates the policy is in
+			// table ip calico.
+			c.felixWorkloadNFT(c.client, "fw", []felixPolicy{{name: clientNS + "/knp.default.default-deny-egress"}})
+			// nft list ruleset is read once, early in collect (there are no
+			// nftables counters before and after the capture window): let
+			// the drop counter move first, as an incident's has long before
+			// anyone collects.
+			c.waitNFTDrops(c.node(c.client.node).ns, "filter-cali-fw-"+c.client.cali)
+		}},
 	{name: "kube-proxy-dns-rules-missing", expect: "kube-proxy-dns-rules-missing", fault: func(c *cluster) {
 		c.nsRun(nodeA(c).ns, "nft", "delete", "table", "ip", "kube-proxy")
 	}},
@@ -180,6 +198,15 @@ func allowDNSRules(c *cluster, protos ...string) []string {
 		rules = append(rules, "-p "+p+" -d "+c.dnsPod.ip+"/32 -m multiport --dports 53 -j MARK --set-xmark 0x10000/0x10000")
 	}
 	return append(rules, "-m mark --mark 0x10000/0x10000 -j RETURN")
+}
+
+// allowDNSRulesNFT is allowDNSRules in felix's nftables syntax.
+func allowDNSRulesNFT(c *cluster, protos ...string) []string {
+	var rules []string
+	for _, p := range protos {
+		rules = append(rules, "ip daddr "+c.dnsPod.ip+" "+p+" dport 53 meta mark set meta mark | 0x00010000")
+	}
+	return append(rules, "meta mark & 0x00010000 == 0x00010000 return")
 }
 
 // dnsFromKubeSystemOnly is a hardening mistake: CoreDNS accepts only what
