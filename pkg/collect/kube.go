@@ -185,7 +185,6 @@ type kubeObject struct {
 	desc  string
 	urls  []string // tried in order; a 404 moves to the next
 	yaml  bool
-	extra bool // not in the layout
 	// list: the URLs name a list, read page by page; itemKind is the kind of
 	// its items ("Node"), which the API leaves out of list items.
 	list     bool
@@ -275,7 +274,7 @@ func (c *collector) kubeTasks(k *kubeCtx) []Task {
 			})
 			continue
 		}
-		tasks = append(tasks, c.kubeTask(k, o.path, o.desc, "GET "+o.urls[0], o.extra, func(ctx context.Context) (*kubeFile, error) {
+		tasks = append(tasks, c.kubeTask(k, o.path, o.desc, "GET "+o.urls[0], false, func(ctx context.Context) (*kubeFile, error) {
 			return k.fetch(ctx, o)
 		}))
 	}

@@ -248,7 +248,11 @@ func (k *kubeCtx) dnsEndpoints(ctx context.Context) (*kubeFile, error) {
 				obj["kind"], obj["apiVersion"] = "Endpoints", "v1"
 			}
 			if err := lw.add(obj); err != nil {
-				problems = append(problems, fmt.Sprintf("endpoints %s: %v", name, lw.cut))
+				why := lw.cut
+				if why == "" {
+					why = err.Error()
+				}
+				problems = append(problems, fmt.Sprintf("endpoints %s: %s", name, why))
 			}
 		case isSkip(err):
 		default:
