@@ -4,6 +4,7 @@ package main
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"os"
@@ -107,6 +108,22 @@ func TestHostileInputsStayUnderOneGiB(t *testing.T) {
 	os.Mkdir(small, 0o755)
 	os.WriteFile(filepath.Join(small, "aliases.yaml"), []byte(aliases(200)), 0o644)
 
+	// A pcapng of 2,000,000 interface description blocks (40 MB): ~870 B
+	// each with gopacket's reader, 1.7 GB; now the first 4,096 are kept.
+	ng := filepath.Join(dir, "node-d")
+	os.MkdirAll(filepath.Join(ng, "pcap"), 0o755)
+	{
+		f, _ := os.Create(filepath.Join(ng, "pcap", "eth0.pcapng"))
+		w := bufio.NewWriterSize(f, 1<<20)
+		w.Write([]byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 28, 0, 0, 0})
+		idb := []byte{1, 0, 0, 0, 20, 0, 0, 0, 1, 0, 0, 0, 0xff, 0xff, 0, 0, 20, 0, 0, 0}
+		for range 2_000_000 {
+			w.Write(idb)
+		}
+		w.Flush()
+		f.Close()
+	}
+
 	valid := "../../testdata/bundles/route-next-hop-wrong.txtar"
 	tests := []struct {
 		name string
@@ -119,6 +136,7 @@ func TestHostileInputsStayUnderOneGiB(t *testing.T) {
 		{"1 GiB txtar", []string{txt}, 2, []string{"larger than the limit of 268435456 bytes for a txtar file"}},
 		{"10k variables and 100k aliases", []string{"--rules", rules, valid}, 2, []string{"100000 YAML aliases; a rule file may use at most 100", "10000 variables; a rule may have at most 64"}},
 		{"200 aliases", []string{"--rules", small, valid}, 2, []string{"200 YAML aliases; a rule file may use at most 100"}},
+		{"pcapng of 2 M interface blocks", []string{"inspect", ng}, 0, []string{"1995904 interface description blocks past the first 4096 of a section not kept (first: block 4098)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
