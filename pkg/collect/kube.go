@@ -181,10 +181,10 @@ type kubeLimits struct {
 
 // kubeObject is one object of the layout fetched from the API.
 type kubeObject struct {
-	path  string
-	desc  string
-	urls  []string // tried in order; a 404 moves to the next
-	yaml  bool
+	path string
+	desc string
+	urls []string // tried in order; a 404 moves to the next
+	yaml bool
 	// list: the URLs name a list, read page by page; itemKind is the kind of
 	// its items ("Node"), which the API leaves out of list items.
 	list     bool
