@@ -481,13 +481,15 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 // ShedNodeOnly lets go of what only the node's own facts are built from
 // (assemble.NodeFacts), or nothing at all: the IPVS table and its statistics
 // (read before, during and after the capture), the links and addresses, the
-// routes of every table, parsed and as text, the bulk of a node's bundle
+// routes (of every table, and as `ip route get` answered), BGP sessions,
+// parsed and as text, the bulk of a node's bundle
 // (kube-ipvs0 holds every Service IP, IPVS every Service and endpoint). What
 // remains is what the cluster-wide inference reads. Call it once those facts
 // are built; a shed field is emptied, not nil, so that "the file was there"
 // still holds.
 func (n *Node) ShedNodeOnly() {
-	for _, p := range []string{bundle.IPVSPath, bundle.IPVSStatsPath, bundle.IPAddrPath, bundle.IPLinkPath, bundle.IPRouteAllPath,
+	for _, p := range []string{bundle.IPVSPath, bundle.IPVSStatsPath, bundle.IPAddrPath, bundle.IPLinkPath, bundle.IPRoutePath, bundle.IPRouteAllPath,
+		bundle.RouteGetPath, bundle.BirdProtocolsPath,
 		bundle.CountersBeforeDir + "/ipvsadm-Ln-stats.txt", bundle.CountersAfterDir + "/ipvsadm-Ln-stats.txt"} {
 		delete(n.raw, p)
 		delete(n.lineStarts, p)
@@ -502,8 +504,16 @@ func (n *Node) ShedNodeOnly() {
 			*r = &iplink.Result{}
 		}
 	}
-	if n.RoutesAll != nil {
-		n.RoutesAll = &iproute.Result{}
+	for _, r := range []**iproute.Result{&n.Routes, &n.RoutesAll} {
+		if *r != nil {
+			*r = &iproute.Result{}
+		}
+	}
+	if n.RouteGet != nil {
+		n.RouteGet = &iproute.RouteGetResult{}
+	}
+	if n.Bird != nil {
+		n.Bird = &bird.Result{}
 	}
 }
 
