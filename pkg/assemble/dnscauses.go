@@ -40,6 +40,7 @@ func (b *builder) dnsCauses() {
 	b.coreDNSLog()
 	b.coreDNSPodStates()
 	b.policyOnly()
+	b.calicoAbsent()
 	b.poolOverlaps()
 	b.policies()
 }

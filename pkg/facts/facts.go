@@ -149,6 +149,13 @@ type Cluster struct {
 	// CalicoPolicyOnlyDoubt: a signal said policy-only mode but a node shows
 	// Calico routing pods, so the route and tunnel rules still run; why.
 	CalicoPolicyOnlyDoubt string `json:"calicoPolicyOnlyDoubt"`
+	// CalicoAbsent: the bundles show Calico is not installed (a cloud CNI,
+	// Cilium or flannel alone): Calico's routes and tunnels do not apply.
+	// CalicoAbsentWhy is the evidence in words, CalicoAbsentRefs where each
+	// node shows it (see assemble's calicoAbsent).
+	CalicoAbsent     bool   `json:"calicoAbsent"`
+	CalicoAbsentWhy  string `json:"calicoAbsentWhy"`
+	CalicoAbsentRefs []Ref  `json:"calicoAbsentRefs"`
 	// CloudCNI names the CNI that routes the pods in policy-only mode, where
 	// its pod interfaces show it ("the AWS VPC CNI", "Azure CNI", "GKE's
 	// dataplane"), "" otherwise.

@@ -121,6 +121,11 @@ func TestExitCodes(t *testing.T) {
 		// finding, and the stages that did judge (service-nat, kernel) let the gate pass.
 		{"a healthy policy-only cluster passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/policy-only-aws-healthy.txtar"}, ExitOK},
 		{"a policy denying DNS on a policy-only cluster fails --fail-on critical", []string{"--fail-on", "critical", "testdata/bundles/network-policy-denies-dns-policy-only.txtar"}, ExitFindings},
+		// No Calico at all (a cloud CNI or flannel alone): Calico's checks
+		// do not apply, the generic ones still gate.
+		{"a healthy EKS cluster without Calico passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/no-calico-aws-vpc-cni-healthy.txtar"}, ExitOK},
+		{"a healthy flannel cluster without Calico passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/no-calico-flannel-vxlan-healthy.txtar"}, ExitOK},
+		{"a full conntrack table without Calico fails --fail-on critical", []string{"--fail-on", "critical", "testdata/bundles/conntrack-table-full-no-calico.txtar"}, ExitFindings},
 		{"an unknown output format is a usage error", []string{"-o", "yaml", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
 		{"an unknown --fail-on value is a usage error", []string{"--fail-on", "info", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
 		{"no bundle is a usage error", nil, ExitInput},
