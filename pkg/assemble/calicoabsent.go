@@ -22,6 +22,11 @@ import (
 //     list without a Calico interface (felix in nftables mode leaves
 //     iptables empty, but its pods still sit on cali* interfaces);
 //
+// Each node's bundle must also show the host's network namespace (kube-proxy's
+// rules or IPVS services, or a CNI's host-side interface): collect run in a
+// pod of its own sees no calico-node process, no cali- chain and no Calico
+// interface on a Calico node too.
+//
 // and no bundle showing Calico anywhere (its env, DaemonSet, pools, felix
 // configuration, BIRD, log, cali- chains or table, a cali* or vxlan.calico
 // interface, a tunnel address or Calico routes, Calico annotations on the
@@ -36,6 +41,9 @@ func (b *builder) calicoAbsent() {
 	var refs []facts.Ref
 	for i, ln := range b.nodes {
 		n := &c.Nodes[i]
+		if !hostView(n) {
+			return
+		}
 		switch {
 		case manifestSkipped(ln, bundle.CalicoEnvPath, "no calico-node process"):
 			noProcess = append(noProcess, n.Name)
@@ -135,4 +143,26 @@ func orList(w []string) string {
 		return strings.Join(w, "")
 	}
 	return strings.Join(w[:len(w)-1], ", ") + " or " + w[len(w)-1]
+}
+
+// hostInterfaces are name prefixes of interfaces only a node's own network
+// namespace has: pod interfaces and devices of the common CNIs, kube-proxy's
+// IPVS dummy, docker's bridge.
+var hostInterfaces = []string{"eni", "azv", "gke", "veth", "lxc", "cni", "cbr0", "flannel.", "cilium_", "weave", "kube-ipvs0", "docker0", "vxlan", "genev"}
+
+// hostView: the bundle shows the node's own network namespace (kube-proxy's
+// iptables or nftables rules, IPVS services, or an interface only a host
+// has), not the namespace of a pod collect happened to run in.
+func hostView(n *facts.Node) bool {
+	if n.IPTables.HasKubeChains || n.NFT.HasKubeProxyTable || len(n.IPVS) > 0 {
+		return true
+	}
+	for _, l := range n.Links {
+		for _, p := range hostInterfaces {
+			if strings.HasPrefix(l.Name, p) {
+				return true
+			}
+		}
+	}
+	return false
 }
