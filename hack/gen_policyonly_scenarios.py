@@ -569,3 +569,16 @@ chains and no cali- chain, and no node has a Calico interface (cali*, tunl0
 address, vxlan.calico). Calico's route and tunnel rules are not applicable and
 say so; no rule may report a warning or a critical finding here.
 (hack/gen_policyonly_scenarios.py)""", FLANNEL)
+
+first = EKS_NODES[0]["name"] + "/"
+write("network-policy-denies-dns-no-calico.txtar", """network-policy-denies-dns-no-calico: the EKS cluster of
+no-calico-aws-vpc-cni-healthy (AWS VPC CNI alone, whose network policy agent
+enforces Kubernetes NetworkPolicy; no Calico), where namespace checkout denies
+all egress by default and only allows TCP 8443 into the VPC: its pods' DNS
+queries are dropped. Calico's route and tunnel rules are not applicable; the
+policy is the root cause.
+-> network-policy-denies-dns critical; Calico's rules not applicable.
+(hack/gen_policyonly_scenarios.py)""", EKS_NO_CALICO, extra=[
+    (first + "kube/networkpolicies.json", NETPOLS),
+    (first + "kube/namespaces.json", NAMESPACES),
+])

@@ -125,6 +125,7 @@ func TestExitCodes(t *testing.T) {
 		// do not apply, the generic ones still gate.
 		{"a healthy EKS cluster without Calico passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/no-calico-aws-vpc-cni-healthy.txtar"}, ExitOK},
 		{"a healthy flannel cluster without Calico passes --fail-on warning", []string{"--fail-on", "warning", "testdata/bundles/no-calico-flannel-vxlan-healthy.txtar"}, ExitOK},
+		{"a policy denying DNS without Calico fails --fail-on critical", []string{"--fail-on", "critical", "testdata/bundles/network-policy-denies-dns-no-calico.txtar"}, ExitFindings},
 		{"a full conntrack table without Calico fails --fail-on critical", []string{"--fail-on", "critical", "testdata/bundles/conntrack-table-full-no-calico.txtar"}, ExitFindings},
 		{"an unknown output format is a usage error", []string{"-o", "yaml", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
 		{"an unknown --fail-on value is a usage error", []string{"--fail-on", "info", "testdata/bundles/ipip-healthy.txtar"}, ExitInput},
