@@ -22,16 +22,16 @@ import (
 //     list without a Calico interface (felix in nftables mode leaves
 //     iptables empty, but its pods still sit on cali* interfaces);
 //
-// Each node's bundle must also show the host's network namespace (kube-proxy's
-// rules or IPVS services, or a CNI's host-side interface): collect run in a
-// pod of its own sees no calico-node process, no cali- chain and no Calico
-// interface on a Calico node too.
-//
 // and no bundle showing Calico anywhere (its env, DaemonSet, pools, felix
 // configuration, BIRD, log, cali- chains or table, a cali* or vxlan.calico
 // interface, a tunnel address or Calico routes, Calico annotations on the
 // Node objects). The Calico API objects answering 404 are quoted as well,
 // never used alone: Calico with an etcd datastore has no CRDs either.
+//
+// Each node's bundle must also show the host's network namespace (kube-proxy's
+// rules or IPVS services, or a CNI's host-side interface): collect run in a
+// pod of its own sees no calico-node process, no cali- chain and no Calico
+// interface on a Calico node too.
 func (b *builder) calicoAbsent() {
 	c := b.c
 	if c.CalicoPolicyOnly || len(b.nodes) == 0 || b.calicoSign() {
