@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
@@ -420,8 +421,22 @@ func (n *Node) Line(p string, line int) string {
 	if j := bytes.IndexByte(text, '\n'); j >= 0 {
 		text = text[:j]
 	}
-	return string(bytes.TrimRight(text, " \t\r"))
+	text = bytes.TrimRight(text, " \t\r")
+	if len(text) > MaxLineText {
+		// A line of JSON may be a whole list (kubectl -o json | jq -c,
+		// or a collector writing compact JSON): quoting it whole in every
+		// ref to it made each of a fleet's N Node objects carry all N.
+		cut := MaxLineText
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		return string(text[:cut]) + "…"
+	}
+	return string(text)
 }
+
+// MaxLineText is how much of a line Line quotes; longer lines end in "…".
+const MaxLineText = 512
 
 // Diagnostics returns every diagnostic of the node's files, sorted.
 func (n *Node) Diagnostics() []diag.Diagnostic {

@@ -165,3 +165,24 @@ func TestLoadAllReportsTheFirstFailingPath(t *testing.T) {
 		}
 	}
 }
+
+// Line quotes at most MaxLineText bytes of a line, cut on a rune boundary: a
+// compact JSON list is one line, and every ref into it quoted it whole.
+func TestLineQuotesLongLinesCut(t *testing.T) {
+	long := strings.Repeat("é", MaxLineText) // 2 bytes a rune: the cut falls inside one at odd offsets
+	for _, tc := range []struct {
+		name, line, want string
+	}{
+		{"short", "10.0.0.0/24 dev eth0", "10.0.0.0/24 dev eth0"},
+		{"exactly the limit", strings.Repeat("x", MaxLineText), strings.Repeat("x", MaxLineText)},
+		{"one byte over", strings.Repeat("x", MaxLineText+1), strings.Repeat("x", MaxLineText) + "…"},
+		{"multi-byte runes", "x" + long, "x" + strings.Repeat("é", (MaxLineText-1)/2) + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := &Node{raw: map[string][]byte{"f": []byte("first\n" + tc.line + "\nlast\n")}, lineStarts: map[string][]int{}}
+			if got := n.Line("f", 2); got != tc.want {
+				t.Errorf("Line = %q (%d bytes), want %d bytes", got, len(got), len(tc.want))
+			}
+		})
+	}
+}
