@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/celext"
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/load"
 )
@@ -80,6 +81,10 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	b.autodetect()
 	b.captures()
 	b.dnsCauses()
+	// The routes are final: index them for the rules' routeGet.
+	for i := range c.Nodes {
+		c.Nodes[i].RouteLookup = celext.NewRouteIndex(&c.Nodes[i])
+	}
 	return c
 }
 

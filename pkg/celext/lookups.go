@@ -104,6 +104,9 @@ func routeIndex(n *facts.Node, a netip.Addr) int {
 		return -1
 	}
 	a = a.WithZone("").Unmap()
+	if n.RouteLookup != nil {
+		return n.RouteLookup.Index(a)
+	}
 	best, bestBits := -1, -1
 	for i := range n.Routes {
 		r := &n.Routes[i]

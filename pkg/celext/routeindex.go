@@ -81,8 +81,17 @@ func NewRouteIndex(n *facts.Node) *RouteIndex {
 
 // Get is RouteGet(n, a) for the indexed node.
 func (x *RouteIndex) Get(a netip.Addr) (facts.Route, bool) {
+	if i := x.Index(a); i >= 0 {
+		return x.n.Routes[i], true
+	}
+	return facts.Route{}, false
+}
+
+// Index is the index in the node's Routes of the route Get returns, -1 for
+// none (facts.RouteLookup).
+func (x *RouteIndex) Index(a netip.Addr) int {
 	if x == nil || x.n == nil || !a.IsValid() {
-		return facts.Route{}, false
+		return -1
 	}
 	a = a.WithZone("").Unmap()
 	m, bits, zero := x.v6, x.bits6, x.zero6
@@ -94,11 +103,8 @@ func (x *RouteIndex) Get(a netip.Addr) (facts.Route, bool) {
 			continue
 		}
 		if i, ok := m[netip.PrefixFrom(a, b).Masked()]; ok {
-			return x.n.Routes[i], true
+			return i
 		}
 	}
-	if zero >= 0 {
-		return x.n.Routes[zero], true
-	}
-	return facts.Route{}, false
+	return zero
 }

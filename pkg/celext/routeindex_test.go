@@ -55,6 +55,13 @@ func TestRouteIndexAnswersAsRouteGet(t *testing.T) {
 			if wok != gok || fmt.Sprint(want) != fmt.Sprint(got) {
 				t.Fatalf("round %d, %s in %+v:\nindex %v %+v\nscan  %v %+v", round, a, n.Routes, gok, got, wok, want)
 			}
+			// A node carrying the index (as assemble leaves it) answers
+			// RouteGet through it, the same.
+			withIdx := *n
+			withIdx.RouteLookup = NewRouteIndex(&withIdx)
+			if got, gok := RouteGet(&withIdx, a); wok != gok || fmt.Sprint(want) != fmt.Sprint(got) {
+				t.Fatalf("round %d, %s: RouteGet through RouteLookup %v %+v, scan %v %+v", round, a, gok, got, wok, want)
+			}
 		}
 	}
 }

@@ -15,6 +15,8 @@
 // "absent" from "not collected".
 package facts
 
+import "net/netip"
+
 // Encapsulation values, as the report contract spells them.
 const (
 	EncapIPIP    = "ipip"
@@ -241,6 +243,12 @@ type CoreDNSPod struct {
 
 // Node is one node's bundle, parsed, plus what was inferred about it.
 type Node struct {
+	// RouteLookup, when set (assemble sets it once the routes are final),
+	// answers which of Routes `ip route get` picks without a scan: rules ask
+	// each node about every other node's blocks. Not part of the model's
+	// JSON or of CEL.
+	RouteLookup RouteLookup `json:"-"`
+
 	Name   string `json:"name"`
 	Bundle string `json:"bundle"`
 	// Has lists the sources this bundle held (see the Has* constants).
@@ -696,4 +704,10 @@ type ICMPError struct {
 type Resolv struct {
 	Nameservers []string `json:"nameservers"`
 	Ref         Ref      `json:"ref"`
+}
+
+// RouteLookup names the index in Node.Routes of the route `ip route get A`
+// picks for address a, -1 for none.
+type RouteLookup interface {
+	Index(a netip.Addr) int
 }
