@@ -749,23 +749,31 @@ func (b *builder) iptables() {
 		if ch, ok := t.Chain("filter", "FORWARD"); ok {
 			n.IPTables.ForwardPolicy = ch.Policy
 		}
-		if ln.IPSet != nil {
-			if s := ln.IPSet.Get("cali40all-hosts-net"); s != nil {
-				n.IPTables.SetsFrom = "ipset"
-				n.IPTables.AllHostsNetKnown = s.Complete()
-				for _, m := range s.Members {
-					n.IPTables.AllHostsNet = append(n.IPTables.AllHostsNet, m.Value)
-					indexSetMember(&n.IPTables.AllHostsNetIPs, &n.IPTables.AllHostsNetNets, m.Value)
-				}
-			}
-			if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
-				n.IPTables.SetsFrom = "ipset"
-				n.IPTables.AllVXLANNetKnown = s.Complete()
-				for _, m := range s.Members {
-					n.IPTables.AllVXLANNet = append(n.IPTables.AllVXLANNet, m.Value)
-					indexSetMember(&n.IPTables.AllVXLANNetIPs, &n.IPTables.AllVXLANNetNets, m.Value)
-				}
-			}
+	}
+}
+
+// calicoSets reads felix's ipsets of node addresses (the part of the
+// iptables facts that needs no other node, built with the node's own facts
+// so that the ipset parse can be let go early): only where iptables-save
+// was read, as felix's iptables rules are what use them.
+func calicoSets(ln *load.Node, f *facts.IPTables) {
+	if ln.IPTables == nil || ln.IPSet == nil {
+		return
+	}
+	if s := ln.IPSet.Get("cali40all-hosts-net"); s != nil {
+		f.SetsFrom = "ipset"
+		f.AllHostsNetKnown = s.Complete()
+		for _, m := range s.Members {
+			f.AllHostsNet = append(f.AllHostsNet, m.Value)
+			indexSetMember(&f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
+		}
+	}
+	if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
+		f.SetsFrom = "ipset"
+		f.AllVXLANNetKnown = s.Complete()
+		for _, m := range s.Members {
+			f.AllVXLANNet = append(f.AllVXLANNet, m.Value)
+			indexSetMember(&f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
 		}
 	}
 }

@@ -64,6 +64,7 @@ func nodeFacts(n *load.Node) facts.Node {
 	f.Routes = routeFacts(n)
 	f.RouteGets = routeGetFacts(n)
 	f.IPVS = ipvsFacts(n)
+	calicoSets(n, &f.IPTables)
 	for iface, r := range n.Ethtool {
 		file := bundle.EthtoolDir + "/" + iface + ".txt"
 		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.Ref{Node: n.Name, File: file}}

@@ -497,7 +497,7 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 // (assemble.NodeFacts), or nothing at all: the IPVS table and its statistics
 // (read before, during and after the capture), the links and addresses, the
 // routes (of every table, and as `ip route get` answered), BGP sessions,
-// parsed and as text, the bulk of a node's bundle
+// ipsets, parsed and as text, the bulk of a node's bundle
 // (kube-ipvs0 holds every Service IP, IPVS every Service and endpoint). What
 // remains is what the cluster-wide inference reads. Call it once those facts
 // are built; a shed field is emptied, not nil, so that "the file was there"
@@ -530,6 +530,11 @@ func (n *Node) ShedNodeOnly() {
 	if n.Bird != nil {
 		n.Bird = &bird.Result{}
 	}
+	if n.IPSet != nil {
+		n.IPSet = &ipset.Result{}
+	}
+	delete(n.raw, bundle.IPSetListPath)
+	delete(n.lineStarts, bundle.IPSetListPath)
 }
 
 // ClusterScope reports whether n is the cluster/ folder of `collect cluster`:
