@@ -68,6 +68,9 @@ func Facts(paths []string, o Options) (*facts.Cluster, []diag.Diagnostic, []stri
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// The model is written out whole (analyze facts) or judged by rule tests
+	// that compare evidence: every ref quotes its line.
+	facts.ResolveRefs(in.cluster)
 	return in.cluster, in.diags, in.warns, nil
 }
 
@@ -149,6 +152,13 @@ func Run(eng *rules.Engine, paths []string, o Options) (*report.Report, error) {
 	}
 	c := in.cluster
 	fs := eng.Eval(c)
+	// Only the evidence a finding cites is quoted: the model's refs (every
+	// IPVS real server, route and rule of every node) carry no text.
+	for i := range fs {
+		for j := range fs[i].Evidence {
+			fs[i].Evidence[j].ResolveText()
+		}
+	}
 	infos := make([]report.RuleInfo, 0, len(eng.Rules()))
 	for _, r := range eng.Rules() {
 		infos = append(infos, report.RuleInfo{ID: r.ID, Stage: r.Stage, Explains: r.Explains})

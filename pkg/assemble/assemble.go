@@ -703,7 +703,6 @@ func (b *builder) kubeProxy() {
 func (b *builder) iptables() {
 	for i, ln := range b.nodes {
 		n := &b.c.Nodes[i]
-		tunnelDrops(ln, &n.IPTables)
 		t := ln.IPTables
 		if t == nil {
 			continue

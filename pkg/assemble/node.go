@@ -19,9 +19,10 @@ const (
 	devVXLAN = "vxlan.calico"
 )
 
-// refAt builds the evidence for a line of one of n's files.
+// refAt builds the evidence for a line of one of n's files. The line's text
+// is quoted only if a finding cites it (facts.Ref.ResolveText).
 func refAt(n *load.Node, file string, line int) facts.Ref {
-	return facts.Ref{Node: n.Name, File: file, Line: line, Text: n.Line(file, line)}
+	return facts.LineRef(n.Name, file, line, n.Cite(file))
 }
 
 // nodeFacts turns what one bundle says about its own node into facts. Cross-node
@@ -65,6 +66,10 @@ func nodeFacts(n *load.Node) facts.Node {
 	f.RouteGets = routeGetFacts(n)
 	f.IPVS = ipvsFacts(n)
 	calicoSets(n, &f.IPTables)
+	// The counters read before and after the capture window are read by
+	// these two alone: built here, their parses can go with the node's own.
+	tunnelDrops(n, &f.IPTables)
+	felixDrops(n, &f)
 	for iface, r := range n.Ethtool {
 		file := bundle.EthtoolDir + "/" + iface + ".txt"
 		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.Ref{Node: n.Name, File: file}}

@@ -15,7 +15,10 @@
 // "absent" from "not collected".
 package facts
 
-import "net/netip"
+import (
+	"net/netip"
+	"reflect"
+)
 
 // Encapsulation values, as the report contract spells them.
 const (
@@ -64,6 +67,119 @@ type Ref struct {
 	// Packet is the 1-based packet number in a capture file (Line is 0 then).
 	Packet int    `json:"packet,omitempty"`
 	Text   string `json:"text,omitempty"`
+	// src quotes the line into Text when the ref is cited (ResolveText): a
+	// fleet's facts hold hundreds of thousands of refs (every IPVS real
+	// server, route, rule), and a report quotes a handful. Not in JSON or CEL.
+	src LineSource
+}
+
+// LineSource gives the text of a line of one node's file, as Ref.Text quotes it.
+type LineSource interface {
+	LineText(file string, line int) string
+}
+
+// LineRef is the ref to a line of node's file whose text src gives once the
+// ref is cited (ResolveText), not before.
+func LineRef(node, file string, line int, src LineSource) Ref {
+	return Ref{Node: node, File: file, Line: line, src: src}
+}
+
+// ResolveText fills Text from the ref's source, if it has one and no text
+// yet, and lets go of the source.
+func (r *Ref) ResolveText() {
+	if r.src == nil {
+		return
+	}
+	if r.Text == "" && r.Line > 0 {
+		r.Text = r.src.LineText(r.File, r.Line)
+	}
+	r.src = nil
+}
+
+// ResolveRefs calls ResolveText on every Ref reachable from v (a pointer):
+// fields, slices, arrays, maps and pointers are walked, so that a model or a
+// list of findings about to be written out quotes every line it cites.
+func ResolveRefs(v any) {
+	resolveValue(reflect.ValueOf(v))
+}
+
+var refType = reflect.TypeOf(Ref{})
+
+func resolveValue(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			resolveValue(v.Elem())
+		}
+	case reflect.Struct:
+		if v.Type() == refType {
+			if v.CanAddr() {
+				r := v.Addr().Interface().(*Ref)
+				r.ResolveText()
+			}
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				resolveValue(v.Field(i))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if !mayHoldRef(v.Type().Elem()) {
+			return
+		}
+		for i := 0; i < v.Len(); i++ {
+			resolveValue(v.Index(i))
+		}
+	case reflect.Map:
+		if !mayHoldRef(v.Type().Elem()) {
+			return
+		}
+		// Map values are not addressable: resolve a copy and put it back.
+		it := v.MapRange()
+		type kv struct{ k, v reflect.Value }
+		var set []kv
+		for it.Next() {
+			c := reflect.New(it.Value().Type()).Elem()
+			c.Set(it.Value())
+			resolveValue(c)
+			set = append(set, kv{it.Key(), c})
+		}
+		for _, e := range set {
+			v.SetMapIndex(e.k, e.v)
+		}
+	}
+}
+
+// mayHoldRef reports whether a value of type t can reach a Ref, so that the
+// walk skips the long lists of strings and numbers.
+func mayHoldRef(t reflect.Type) bool {
+	return mayHold(t, map[reflect.Type]bool{})
+}
+
+func mayHold(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if t == refType {
+		return true
+	}
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return mayHold(t.Elem(), seen)
+	case reflect.Map:
+		return mayHold(t.Elem(), seen)
+	case reflect.Interface:
+		return true
+	case reflect.Struct:
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() && mayHold(t.Field(i).Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Cluster is every node given to one analysis, plus what holds across them.

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/klauspost/compress/s2"
+
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
@@ -132,6 +134,18 @@ type Node struct {
 	raw            map[string][]byte
 	lineStarts     map[string][]int
 	unreadable     map[string]error
+
+	// packed holds the node's own files (not the cluster-level ones, kept
+	// once for the run) compressed, once its facts are built (Pack): refs
+	// quote a line only when a finding cites it, long after the bundle's
+	// files are gone. mu guards it, raw and lineStarts once packed, and the
+	// one file unpacked last (cached: a finding cites lines of a file).
+	mu                sync.Mutex
+	cited             map[string]bool // files a ref quotes a line of (Cite)
+	packed            map[string][]byte
+	unpackedPath      string
+	unpacked          []byte
+	unpackedLineStart []int
 }
 
 // parseFunc is the shape every parser has.
@@ -397,23 +411,67 @@ func manifestSummary(m *bundle.Manifest) string {
 	return fmt.Sprintf("%d items, %d not ok, collected %s by %s %s", len(m.Items), failed, m.CollectedAt, m.Collector.Name, m.Collector.Version)
 }
 
+// Cite records that a ref quotes a line of p (so that its text is kept) and
+// returns the node, the ref's source of that text.
+func (n *Node) Cite(p string) *Node {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if !n.cited[p] {
+		if n.cited == nil {
+			n.cited = map[string]bool{}
+		}
+		n.cited[p] = true
+	}
+	return n
+}
+
+// LineText is Line: it makes *Node the facts.LineSource of its refs.
+func (n *Node) LineText(p string, line int) string { return n.Line(p, line) }
+
 // Line returns the text of line n (1-based) of a file that was parsed, or "".
 // Evidence quotes it.
 func (n *Node) Line(p string, line int) string {
-	data, ok := n.raw[p]
-	if !ok || line < 1 {
+	if line < 1 {
 		return ""
 	}
-	starts, ok := n.lineStarts[p]
-	if !ok {
-		starts = []int{0}
-		for i, c := range data {
-			if c == '\n' {
-				starts = append(starts, i+1)
-			}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	data, ok := n.raw[p]
+	var starts []int
+	switch {
+	case ok:
+		starts, ok = n.lineStarts[p]
+		if !ok {
+			starts = lineStarts(data)
+			n.lineStarts[p] = starts
 		}
-		n.lineStarts[p] = starts
+	case n.packed[p] != nil:
+		if n.unpackedPath != p {
+			d, err := s2.Decode(nil, n.packed[p])
+			if err != nil {
+				return "" // our own encoding: cannot happen
+			}
+			n.unpackedPath, n.unpacked, n.unpackedLineStart = p, d, lineStarts(d)
+		}
+		data, starts = n.unpacked, n.unpackedLineStart
+	default:
+		return ""
 	}
+	return quoteLine(data, starts, line)
+}
+
+func lineStarts(data []byte) []int {
+	starts := []int{0}
+	for i, c := range data {
+		if c == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// quoteLine is line (1-based) of data, whose lines start at starts.
+func quoteLine(data []byte, starts []int, line int) string {
 	if line > len(starts) {
 		return ""
 	}
@@ -497,18 +555,29 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 // (assemble.NodeFacts), or nothing at all: the IPVS table and its statistics
 // (read before, during and after the capture), the links and addresses, the
 // routes (of every table, and as `ip route get` answered), BGP sessions,
-// ipsets, parsed and as text, the bulk of a node's bundle
-// (kube-ipvs0 holds every Service IP, IPVS every Service and endpoint). What
+// ipsets, the iptables-save runs before and after the capture window, the
+// bulk of a node's bundle (kube-ipvs0 holds every Service IP, IPVS every
+// Service and endpoint); the text of these files too, but for those a ref
+// cites (Cite), and the rest of the node's own text is packed (Pack). What
 // remains is what the cluster-wide inference reads. Call it once those facts
 // are built; a shed field is emptied, not nil, so that "the file was there"
 // still holds.
 func (n *Node) ShedNodeOnly() {
+	n.mu.Lock()
 	for _, p := range []string{bundle.IPVSPath, bundle.IPVSStatsPath, bundle.IPAddrPath, bundle.IPLinkPath, bundle.IPRoutePath, bundle.IPRouteAllPath,
-		bundle.RouteGetPath, bundle.BirdProtocolsPath,
-		bundle.CountersBeforeDir + "/ipvsadm-Ln-stats.txt", bundle.CountersAfterDir + "/ipvsadm-Ln-stats.txt"} {
-		delete(n.raw, p)
-		delete(n.lineStarts, p)
+		bundle.RouteGetPath, bundle.BirdProtocolsPath, bundle.IPSetListPath,
+		bundle.CountersBeforeDir + "/ipvsadm-Ln-stats.txt", bundle.CountersAfterDir + "/ipvsadm-Ln-stats.txt",
+		bundle.CountersBeforeDir + "/iptables-save.txt", bundle.CountersAfterDir + "/iptables-save.txt"} {
+		// No ref can cite these files any more (their parses go below):
+		// the text of those no ref cites (the IPVS statistics, most of the
+		// bytes) goes too.
+		if !n.cited[p] {
+			delete(n.raw, p)
+			delete(n.lineStarts, p)
+		}
 	}
+	n.mu.Unlock()
+	n.Pack()
 	for _, r := range []**ipvsadm.Result{&n.IPVS, &n.IPVSStats, &n.Before.IPVSStats, &n.After.IPVSStats} {
 		if *r != nil {
 			*r = &ipvsadm.Result{}
@@ -533,8 +602,35 @@ func (n *Node) ShedNodeOnly() {
 	if n.IPSet != nil {
 		n.IPSet = &ipset.Result{}
 	}
-	delete(n.raw, bundle.IPSetListPath)
-	delete(n.lineStarts, bundle.IPSetListPath)
+	for _, r := range []**iptables.Result{&n.Before.IPTables, &n.After.IPTables} {
+		if *r != nil {
+			*r = &iptables.Result{}
+		}
+	}
+}
+
+// Pack compresses the text of the node's own files (the cluster-level ones
+// are held once for the whole run, uncompressed), kept only so that evidence
+// can quote a line a finding cites: a node's files are megabytes of text
+// (IPVS, routes, rules), a report quotes a few lines of them.
+func (n *Node) Pack() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var buf []byte
+	for p, data := range n.raw {
+		if sharedPaths[p] {
+			continue
+		}
+		if n.packed == nil {
+			n.packed = map[string][]byte{}
+		}
+		// s2.Encode returns a slice of its worst-case buffer: keep only
+		// what the encoding takes.
+		buf = s2.Encode(buf[:cap(buf)], data)
+		n.packed[p] = append([]byte(nil), buf...)
+		delete(n.raw, p)
+		delete(n.lineStarts, p)
+	}
 }
 
 // ClusterScope reports whether n is the cluster/ folder of `collect cluster`:

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/podnetdiag/podnetdiag/pkg/assemble"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/load"
 )
 
@@ -29,6 +30,9 @@ func newCmdFacts(g *globalOptions, stdout io.Writer) *cobra.Command {
 			}
 			defer func() { _ = load.CloseAll(nodes) }()
 			c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.dnsServiceIP})
+			// Refs quote their lines only when asked: the model written out
+			// quotes every one.
+			facts.ResolveRefs(c)
 			enc := json.NewEncoder(stdout)
 			enc.SetIndent("", "  ")
 			return enc.Encode(c)
