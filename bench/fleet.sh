@@ -15,8 +15,7 @@
 # REALS, FAULT (route-next-hop-wrong | ipvs-dns-no-backends), ENCAP (ipip |
 # vxlan), STORM (queries/s of a storm on the faulty node), REGEN=1 (write the
 # bundles again even when they are there), TIMEOUT (seconds analyze may run,
-# default 1200; analyze's --max-bundle-size is raised to what the bundles
-# unpack to), RSS_LIMIT_MB (analyze is stopped above it, default 10240:
+# default 1200; analyze runs with its default flags), RSS_LIMIT_MB (analyze is stopped above it, default 10240:
 # the machine is shared and has no swap). A run stopped by either bound is
 # reported with the time and RSS it had reached.
 # Needs go, jq and GNU time (apt-get install time).
@@ -103,11 +102,9 @@ for n in ${NS:-10 100 1000}; do
 	cat "${files[@]}" >/dev/null
 	run gzip "$dir/gzip.out" sh -c 'gzip -dc "$@" | wc -c' sh "${files[@]}"
 	gz_wall=$wall gz_cpu=$cpu unpacked=$(cat "$dir/gzip.out")
-	# analyze refuses runs that unpack to more than --max-bundle-size
-	# (default 2 GiB, which S100 exceeds): allow what these bundles unpack to.
-	limit=$(( unpacked + unpacked / 4 ))
-	[ "$limit" -lt $((2 << 30)) ] && limit=$((2 << 30))
-	run analyze "$dir/report-$n.json" "$dir/bin/analyze" -o json --max-bundle-size "$limit" "${files[@]}"
+	# analyze's flags as a user runs it: --max-bundle-size (2 GiB) bounds
+	# what is unpacked at once, each bundle's folder removed once parsed.
+	run analyze "$dir/report-$n.json" "$dir/bin/analyze" -o json "${files[@]}"
 	an_wall=$wall an_cpu=$cpu an_rss=$rss_mb an_stopped=$stopped
 	if [ -n "$an_stopped" ]; then
 		verdict="analyze stopped: $an_stopped"

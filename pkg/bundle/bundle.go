@@ -25,7 +25,13 @@ type Options struct {
 	// MaxTotalSize caps the bytes extracted from archives and read from txtar
 	// files: by one Open, and by all archives of one OpenAll together (nested
 	// archives included), so that many small archives cannot fill the disk;
-	// <= 0 means DefaultMaxTotalSize.
+	// <= 0 means DefaultMaxTotalSize. It bounds what is held at any one
+	// time: an archive's bytes count from the moment each file is reserved,
+	// before it is written, until its extracted folder is removed (Close);
+	// a txtar file's count for the whole run (they stay in memory). A
+	// caller that closes each bundle once it has read it (as the analyzer
+	// does) may open a fleet whose total exceeds the limit, never one
+	// archive that does.
 	MaxTotalSize int64
 	// MaxEntries caps the entries of one archive (tar headers of any type, or
 	// txtar sections); <= 0 means DefaultMaxEntries.
@@ -52,6 +58,12 @@ func (b *budget) reserve(n, max int64) bool {
 			return true
 		}
 	}
+}
+
+// release gives back n bytes once the files they were reserved for are
+// removed from the disk.
+func (b *budget) release(n int64) {
+	b.used.Add(-n)
 }
 
 // left is what the run may still extract.
@@ -105,6 +117,10 @@ type Bundle struct {
 	share *share   // the extracted archive this bundle lives in, if another's
 	tmp   string   // extraction directory, removed by Close
 	root  *os.Root // keeps FS confined; closed by Close
+	// held is what the files under tmp took of spent's limit, given back
+	// once they are removed.
+	held  int64
+	spent *budget
 }
 
 // Close releases the bundle: it removes the extracted files of an archive. It is
@@ -117,9 +133,12 @@ func (b *Bundle) Close() error {
 	}
 	if b.tmp != "" {
 		if err := os.RemoveAll(b.tmp); err != nil {
+			// Still on the disk, maybe: its bytes stay counted.
 			errs = append(errs, &Error{Bundle: b.label, Err: err})
+		} else if b.spent != nil {
+			b.spent.release(b.held)
 		}
-		b.tmp = ""
+		b.tmp, b.held = "", 0
 	}
 	if sh := b.share; sh != nil {
 		b.share = nil
@@ -183,7 +202,9 @@ func OpenAll(paths []string, opts Options) ([]*Bundle, error) {
 // error (opening a path, or fn) no further path is started, every bundle
 // opened is closed, and the error of the first failing path (in path order)
 // is returned. The extraction limit holds for the run as a whole: a file's
-// bytes are reserved from it before they are written.
+// bytes are reserved from it before they are written, and given back when
+// its bundle is closed (fn may close the bundles it has read, so that the
+// limit bounds what the run holds at once, not what it reads in total).
 func OpenAllFunc(paths []string, opts Options, workers int, fn func([]*Bundle) error) ([]*Bundle, error) {
 	opts = opts.withDefaults() // one budget for every path
 	res := make([][]*Bundle, len(paths))

@@ -89,14 +89,16 @@ func openArchive(name string, opts Options) (b *Bundle, err error) {
 		os.RemoveAll(tmp)
 		return nil, &Error{Bundle: name, Err: err}
 	}
+	x := &extractor{label: name, root: root, opts: opts, ns: newNamespace(), made: map[string]bool{}, kind: kind}
 	defer func() {
 		if err != nil {
 			root.Close()
-			os.RemoveAll(tmp)
+			if os.RemoveAll(tmp) == nil {
+				opts.spent.release(x.total)
+			}
 		}
 	}()
 
-	x := &extractor{label: name, root: root, opts: opts, ns: newNamespace(), made: map[string]bool{}, kind: kind}
 	if err := x.run(stream); err != nil {
 		return nil, err
 	}
@@ -106,7 +108,7 @@ func openArchive(name string, opts Options) (b *Bundle, err error) {
 	}
 
 	top, ok := x.topFolder()
-	b = &Bundle{Path: name, label: name, tmp: tmp, Warnings: x.warnings}
+	b = &Bundle{Path: name, label: name, tmp: tmp, Warnings: x.warnings, held: x.total, spent: opts.spent}
 	if !ok {
 		b.Root, b.FS, b.root = tmp, root.FS(), root
 		b.identify(stripStamp(baseWithoutExt(name)), NodeFromFileName)
@@ -345,7 +347,7 @@ func (x *extractor) topFolder() (string, bool) {
 // went over the limit.
 func (x *extractor) overBudget() error {
 	if x.total < x.opts.MaxTotalSize-x.opts.left() {
-		return because(ErrTooLarge, "the uncompressed size of all bundles of this run exceeds the limit of %d bytes (%d already extracted before this archive)",
+		return because(ErrTooLarge, "the uncompressed size of all bundles of this run held at once exceeds the limit of %d bytes (%d held by other archives)",
 			x.opts.MaxTotalSize, x.opts.MaxTotalSize-x.opts.left()-x.total)
 	}
 	return because(ErrTooLarge, "total uncompressed size exceeds the limit of %d bytes", x.opts.MaxTotalSize)

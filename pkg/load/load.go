@@ -507,7 +507,8 @@ func (n *Node) Diagnostics() []diag.Diagnostic {
 }
 
 // LoadAll opens and parses every bundle path (a txtar may hold several nodes).
-// The caller closes the bundles with CloseAll.
+// Each bundle is closed (its extracted files removed) once parsed: nothing
+// reads it afterwards. The caller still calls CloseAll (harmless).
 //
 // Bundles are extracted and parsed by up to GOMAXPROCS goroutines at once
 // (each holds one bundle's files in flight, never all of them), and the
@@ -534,6 +535,13 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 			}
 			if after != nil {
 				after(n)
+			}
+			// Everything the analysis reads of the bundle is in n now
+			// (evidence text included): its extracted folder goes, and
+			// with it its share of the run's extraction limit, so that a
+			// fleet larger than the limit opens bundle after bundle.
+			if err := b.Close(); err != nil {
+				return fmt.Errorf("load %s: %w", b.Path, err)
 			}
 			mu.Lock()
 			loaded[b] = n

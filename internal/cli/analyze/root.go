@@ -115,7 +115,8 @@ was, 2 when a bundle or a rule file cannot be used.`,
 	}
 	o.addFlags(root)
 	root.PersistentFlags().Int64Var(&g.maxBundleSize, "max-bundle-size", bundle.DefaultMaxTotalSize,
-		"refuse archives whose unpacked size, all bundles of the run together, exceeds this many bytes")
+		"refuse archives once the bytes unpacked and not yet let go, all bundles of the run together, would exceed this many bytes "+
+			"(each bundle's unpacked files are removed once it is parsed: a fleet may unpack to more in total, one archive may not)")
 	root.PersistentFlags().IntVar(&g.maxEntries, "max-entries", bundle.DefaultMaxEntries,
 		"refuse an archive with more entries than this")
 	root.PersistentFlags().StringArrayVar(&g.ruleDirs, "rules", nil, "a folder of extra rule files (<id>.yaml) to load with the built-in pack; repeatable")
