@@ -7,7 +7,6 @@ import (
 	"github.com/google/cel-go/common/types"
 	"gopkg.in/yaml.v3"
 
-	"github.com/podnetdiag/podnetdiag/pkg/celext"
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/findings"
 )
@@ -70,15 +69,8 @@ func (e *Engine) compileNotApplicable(env *cel.Env, src *source, v *yaml.Node) (
 	if x := na.reason; x != nil && x.out.Kind() != types.DynKind && !cel.StringType.IsExactType(x.out) {
 		errs = append(errs, x.typeErr("string"))
 	}
-	if x := na.evidence; x != nil && x.out.Kind() != types.DynKind {
-		ok := x.out.Kind() == types.ListKind
-		if ok {
-			el := x.out.Parameters()[0]
-			ok = el.Kind() == types.DynKind || el.IsExactType(celext.RefType)
-		}
-		if !ok {
-			errs = append(errs, x.typeErr("list(facts.Ref)"))
-		}
+	if err := refListTypeErr(na.evidence); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errs

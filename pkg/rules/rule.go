@@ -409,20 +409,31 @@ func (e *Engine) compileRule(label, wantID string, data []byte) (*Rule, []error)
 	check(r.peer, "string", cel.StringType)
 	check(r.same, "string", cel.StringType)
 	check(r.insufficient, "bool or string", cel.BoolType, cel.StringType)
-	if x := r.evidence; x != nil && x.out.Kind() != types.DynKind {
-		ok := x.out.Kind() == types.ListKind
-		if ok {
-			el := x.out.Parameters()[0]
-			ok = el.Kind() == types.DynKind || el.IsExactType(celext.RefType)
-		}
-		if !ok {
-			errs = append(errs, x.typeErr("list(facts.Ref)"))
-		}
+	if err := refListTypeErr(r.evidence); err != nil {
+		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
 		return nil, errs
 	}
 	return r, nil
+}
+
+// refListTypeErr checks at load time that an evidence expression can yield
+// list(facts.Ref), so that a wrong type is a file:line:col error, not a
+// rule-error finding on every node. A dyn result is checked when evaluated.
+func refListTypeErr(x *expr) error {
+	if x == nil || x.out.Kind() == types.DynKind {
+		return nil
+	}
+	ok := x.out.Kind() == types.ListKind
+	if ok {
+		el := x.out.Parameters()[0]
+		ok = el.Kind() == types.DynKind || el.IsExactType(celext.RefType)
+	}
+	if !ok {
+		return x.typeErr("list(facts.Ref)")
+	}
+	return nil
 }
 
 // compileExpr compiles one expression and maps its issues into the file.
