@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -180,23 +181,32 @@ func linkFacts(n *load.Node) []facts.Link {
 }
 
 func addAddrs(n *load.Node, fl *facts.Link, l iplink.Link, file string) {
+	// kube-ipvs0 holds every Service IP (thousands): the lists are sized
+	// once, not grown by doubling, and duplicates found through a set, not
+	// a scan of the list per address.
+	addrsNil, refsNil := fl.Addrs == nil, fl.AddrRefs == nil
+	fl.Addrs = slices.Grow(fl.Addrs, len(l.Addrs))
+	fl.AddrRefs = slices.Grow(fl.AddrRefs, len(l.Addrs))
+	have := make(map[netip.Prefix]bool, len(fl.Addrs)+len(l.Addrs))
+	for _, s := range fl.Addrs {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			have[p] = true
+		}
+	}
 	for _, a := range l.Addrs {
-		if !a.Prefix.IsValid() {
+		if !a.Prefix.IsValid() || have[a.Prefix] {
 			continue
 		}
-		s := a.Prefix.String()
-		dup := false
-		for _, have := range fl.Addrs {
-			if have == s {
-				dup = true
-				break
-			}
-		}
-		if dup {
-			continue
-		}
-		fl.Addrs = append(fl.Addrs, s)
+		have[a.Prefix] = true
+		fl.Addrs = append(fl.Addrs, a.Prefix.String())
 		fl.AddrRefs = append(fl.AddrRefs, refAt(n, file, a.Line))
+	}
+	fl.Addrs, fl.AddrRefs = slices.Clip(fl.Addrs), slices.Clip(fl.AddrRefs)
+	if len(fl.Addrs) == 0 && addrsNil {
+		fl.Addrs = nil // as before: no address is null in the model's JSON
+	}
+	if len(fl.AddrRefs) == 0 && refsNil {
+		fl.AddrRefs = nil
 	}
 }
 
@@ -331,6 +341,10 @@ func routeGetFacts(n *load.Node) []facts.RouteGet {
 		return nil
 	}
 	var out []facts.RouteGet
+	if len(n.RouteGet.Gets) > 0 {
+		// A node asks about every peer: sized once, not grown by doubling.
+		out = make([]facts.RouteGet, 0, len(n.RouteGet.Gets))
+	}
 	for _, g := range n.RouteGet.Gets {
 		fg := facts.RouteGet{Err: g.Err, Ref: refAt(n, bundle.RouteGetPath, g.Line)}
 		if g.Query.IsValid() {

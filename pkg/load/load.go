@@ -634,7 +634,7 @@ func (n *Node) Pack() {
 		}
 		// s2.Encode returns a slice of its worst-case buffer: keep only
 		// what the encoding takes.
-		buf = s2.Encode(buf[:cap(buf)], data)
+		buf = s2.EncodeBetter(buf[:cap(buf)], data)
 		n.packed[p] = append([]byte(nil), buf...)
 		delete(n.raw, p)
 		delete(n.lineStarts, p)
