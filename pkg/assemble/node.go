@@ -198,7 +198,7 @@ func addAddrs(n *load.Node, fl *facts.Link, l iplink.Link, file string) {
 			continue
 		}
 		have[a.Prefix] = true
-		fl.Addrs = append(fl.Addrs, a.Prefix.String())
+		fl.Addrs = append(fl.Addrs, n.PrefixString(a.Prefix))
 		fl.AddrRefs = append(fl.AddrRefs, refAt(n, file, a.Line))
 	}
 	fl.Addrs, fl.AddrRefs = slices.Clip(fl.Addrs), slices.Clip(fl.AddrRefs)
@@ -305,13 +305,13 @@ func routeFact(n *load.Node, file string, r iproute.Route) facts.Route {
 		fr.Type = "unicast"
 	}
 	if r.Dst.IsValid() {
-		fr.Dst = r.Dst.String()
+		fr.Dst = n.PrefixString(r.Dst)
 	}
 	if r.Via.IsValid() {
-		fr.Via = r.Via.String()
+		fr.Via = n.AddrString(r.Via)
 	}
 	if r.Src.IsValid() {
-		fr.Src = r.Src.String()
+		fr.Src = n.AddrString(r.Src)
 	}
 	for _, fl := range r.Flags {
 		switch fl {
@@ -324,7 +324,7 @@ func routeFact(n *load.Node, file string, r iproute.Route) facts.Route {
 	for _, nh := range r.Nexthops {
 		fn := facts.Nexthop{Dev: nh.Dev, Weight: nh.Weight}
 		if nh.Via.IsValid() {
-			fn.Via = nh.Via.String()
+			fn.Via = n.AddrString(nh.Via)
 		}
 		for _, fl := range nh.Flags {
 			if fl == "onlink" {
@@ -348,7 +348,7 @@ func routeGetFacts(n *load.Node) []facts.RouteGet {
 	for _, g := range n.RouteGet.Gets {
 		fg := facts.RouteGet{Err: g.Err, Ref: refAt(n, bundle.RouteGetPath, g.Line)}
 		if g.Query.IsValid() {
-			fg.Query = g.Query.String()
+			fg.Query = n.AddrString(g.Query)
 		}
 		if g.Route != nil {
 			fg.Found = true
@@ -370,7 +370,7 @@ func ipvsFacts(n *load.Node) []facts.IPVSService {
 			Ref: refAt(n, bundle.IPVSPath, s.Line),
 		}
 		if s.Addr.IsValid() {
-			fs.VIP = s.Addr.Addr().String()
+			fs.VIP = n.AddrString(s.Addr.Addr())
 			fs.Port = int(s.Addr.Port())
 		}
 		fs.Reals = make([]facts.IPVSReal, 0, len(s.Reals))
@@ -380,7 +380,7 @@ func ipvsFacts(n *load.Node) []facts.IPVSService {
 				Ref: refAt(n, bundle.IPVSPath, r.Line),
 			}
 			if r.Addr.IsValid() {
-				fr.IP = r.Addr.Addr().String()
+				fr.IP = n.AddrString(r.Addr.Addr())
 				fr.Port = int(r.Addr.Port())
 			}
 			fs.Reals = append(fs.Reals, fr)

@@ -70,7 +70,7 @@ type Ref struct {
 	// src quotes the line into Text when the ref is cited (ResolveText): a
 	// fleet's facts hold hundreds of thousands of refs (every IPVS real
 	// server, route, rule), and a report quotes a handful. Not in JSON or CEL.
-	src LineSource
+	src *Source
 }
 
 // LineSource gives the text of a line of one node's file, as Ref.Text quotes it.
@@ -78,16 +78,21 @@ type LineSource interface {
 	LineText(file string, line int) string
 }
 
+// Source holds a LineSource by pointer: a ref carries 8 bytes for it, not
+// an interface's 16 (a fleet's model holds millions of refs).
+type Source struct{ LineSource }
+
 // LineRef is the ref to a line of node's file whose text src gives once the
 // ref is cited (ResolveText), not before.
-func LineRef(node, file string, line int, src LineSource) Ref {
+func LineRef(node, file string, line int, src *Source) Ref {
 	return Ref{Node: node, File: file, Line: line, src: src}
 }
 
 // ResolveText fills Text from the ref's source, if it has one and no text
 // yet, and lets go of the source.
 func (r *Ref) ResolveText() {
-	if r.src == nil {
+	if r.src == nil || r.src.LineSource == nil {
+		r.src = nil
 		return
 	}
 	if r.Text == "" && r.Line > 0 {

@@ -14,7 +14,8 @@ func (l *lines) LineText(file string, line int) string {
 }
 
 func TestResolveRefs(t *testing.T) {
-	src := &lines{}
+	l := &lines{}
+	src := &Source{l}
 	c := &Cluster{
 		DNSServiceIPRef: LineRef("a", "f", 1, src),
 		Nodes: []Node{{
@@ -43,9 +44,9 @@ func TestResolveRefs(t *testing.T) {
 		}
 	}
 	// Resolved once: the source is let go.
-	n := src.calls
+	n := l.calls
 	ResolveRefs(c)
-	if src.calls != n {
-		t.Errorf("a second ResolveRefs asked the source again (%d calls, then %d)", n, src.calls)
+	if l.calls != n {
+		t.Errorf("a second ResolveRefs asked the source again (%d calls, then %d)", n, l.calls)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"path"
 	"runtime"
 	"sort"
@@ -21,6 +22,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/bird"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/bridgefdb"
 	"github.com/podnetdiag/podnetdiag/pkg/parsers/calico"
@@ -140,6 +142,11 @@ type Node struct {
 	// quote a line only when a finding cites it, long after the bundle's
 	// files are gone. mu guards it, raw and lineStarts once packed, and the
 	// one file unpacked last (cached: a finding cites lines of a file).
+	// sh is the run's shared parses and strings (nil for Load alone).
+	sh *shared
+	// src is the node as its refs' source of text (Cite).
+	src *facts.Source
+
 	mu                sync.Mutex
 	cited             map[string]bool // files a ref quotes a line of (Cite)
 	packed            map[string][]byte
@@ -163,7 +170,7 @@ func Load(b *bundle.Bundle) (*Node, error) {
 // load is Load with the cluster-level files looked up in shared first (nil:
 // parse every file).
 func load(b *bundle.Bundle, sh *shared) (*Node, error) {
-	n := &Node{Name: b.Node, Bundle: b, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}, Captures: map[string]*capture.Summary{}}
+	n := &Node{Name: b.Node, Bundle: b, sh: sh, raw: map[string][]byte{}, lineStarts: map[string][]int{}, unreadable: map[string]error{}, Ethtool: map[string]*ethtool.FeaturesResult{}, Captures: map[string]*capture.Summary{}}
 	known := map[string]bool{}
 	one := func(p, kind string, bd binding) {
 		known[p] = true
@@ -412,8 +419,8 @@ func manifestSummary(m *bundle.Manifest) string {
 }
 
 // Cite records that a ref quotes a line of p (so that its text is kept) and
-// returns the node, the ref's source of that text.
-func (n *Node) Cite(p string) *Node {
+// returns the node as the ref's source of that text.
+func (n *Node) Cite(p string) *facts.Source {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if !n.cited[p] {
@@ -422,7 +429,27 @@ func (n *Node) Cite(p string) *Node {
 		}
 		n.cited[p] = true
 	}
-	return n
+	if n.src == nil {
+		n.src = &facts.Source{LineSource: n}
+	}
+	return n.src
+}
+
+// AddrString is a.String(), the same string for the same address across
+// the run's nodes (a fleet's facts name each Service and pod IP once a node).
+func (n *Node) AddrString(a netip.Addr) string {
+	if n.sh == nil {
+		return a.String()
+	}
+	return n.sh.addrString(a)
+}
+
+// PrefixString is p.String(), the same string across the run's nodes.
+func (n *Node) PrefixString(p netip.Prefix) string {
+	if n.sh == nil {
+		return p.String()
+	}
+	return n.sh.prefixString(p)
 }
 
 // LineText is Line: it makes *Node the facts.LineSource of its refs.

@@ -2,6 +2,7 @@ package load
 
 import (
 	"crypto/sha256"
+	"net/netip"
 	"sync"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
@@ -36,6 +37,10 @@ var sharedPaths = map[string]bool{
 type shared struct {
 	mu sync.Mutex
 	m  map[sharedKey]*sharedParse
+
+	strMu    sync.Mutex
+	addrs    map[netip.Addr]string
+	prefixes map[netip.Prefix]string
 }
 
 type sharedKey struct {
@@ -64,7 +69,33 @@ type manifestRecord struct {
 }
 
 func newShared() *shared {
-	return &shared{m: map[sharedKey]*sharedParse{}}
+	return &shared{m: map[sharedKey]*sharedParse{}, addrs: map[netip.Addr]string{}, prefixes: map[netip.Prefix]string{}}
+}
+
+// addrString is a.String(), one string per address for the whole run: a
+// fleet's nodes name the same Service IPs, pod IPs and node addresses
+// thousands of times each (IPVS, kube-ipvs0, routes).
+func (sh *shared) addrString(a netip.Addr) string {
+	sh.strMu.Lock()
+	defer sh.strMu.Unlock()
+	s, ok := sh.addrs[a]
+	if !ok {
+		s = a.String()
+		sh.addrs[a] = s
+	}
+	return s
+}
+
+// prefixString is p.String(), one string per prefix for the whole run.
+func (sh *shared) prefixString(p netip.Prefix) string {
+	sh.strMu.Lock()
+	defer sh.strMu.Unlock()
+	s, ok := sh.prefixes[p]
+	if !ok {
+		s = p.String()
+		sh.prefixes[p] = s
+	}
+	return s
 }
 
 // lookup returns the shared parse of data at p, parsing it with bd on first
