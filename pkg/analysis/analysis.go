@@ -126,6 +126,11 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 		}
 	}
 	c := assemble.Build(nodes, assemble.Options{DNSServiceIP: o.DNSServiceIP, Built: built})
+	for _, n := range nodes {
+		// The model is built: what is kept of a node is the text its
+		// evidence quotes, not its parses, while the rules run.
+		n.DropParses()
+	}
 	if c.CalicoPolicyOnlyDoubt != "" {
 		// The bundles contradict each other: say so, as the route and tunnel
 		// rules run on a cluster a setting calls policy-only.

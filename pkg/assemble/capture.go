@@ -2,6 +2,7 @@ package assemble
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"path"
 	"sort"
@@ -20,7 +21,7 @@ import (
 const maxClockSkew = 2 * time.Second
 
 func pktRef(n *load.Node, file string, packet int, text string) facts.Ref {
-	return facts.Ref{Node: n.Name, File: file, Packet: packet, Text: text}
+	return facts.Ref{Node: n.Name, File: file, Packet: int32(min(packet, math.MaxInt32)), Text: text}
 }
 
 // captures turns each node's capture summaries into facts, then joins what

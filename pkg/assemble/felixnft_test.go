@@ -53,7 +53,7 @@ Members:
 		archive       string
 		setsFrom      string
 		members       string
-		setLine       int
+		setLine       int32
 		dropped       int
 		dropFile      string
 		policyDrops   int

@@ -58,7 +58,7 @@ spec:
 		want      bool
 		whyHas    string // in CalicoPolicyOnlyWhy (or the doubt when want is false)
 		refFile   string
-		refLine   int
+		refLine   int32
 		cloud     string
 		wantDoubt bool
 	}{

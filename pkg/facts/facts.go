@@ -16,6 +16,7 @@
 package facts
 
 import (
+	"math"
 	"net/netip"
 	"reflect"
 )
@@ -63,9 +64,11 @@ const (
 type Ref struct {
 	Node string `json:"node"`
 	File string `json:"file"`
-	Line int    `json:"line,omitempty"`
+	// Line and Packet are int32 (a bundle's files are capped far below 2^31
+	// lines or packets): a fleet's model holds millions of refs.
+	Line int32 `json:"line,omitempty"`
 	// Packet is the 1-based packet number in a capture file (Line is 0 then).
-	Packet int    `json:"packet,omitempty"`
+	Packet int32  `json:"packet,omitempty"`
 	Text   string `json:"text,omitempty"`
 	// src quotes the line into Text when the ref is cited (ResolveText): a
 	// fleet's facts hold hundreds of thousands of refs (every IPVS real
@@ -85,7 +88,7 @@ type Source struct{ LineSource }
 // LineRef is the ref to a line of node's file whose text src gives once the
 // ref is cited (ResolveText), not before.
 func LineRef(node, file string, line int, src *Source) Ref {
-	return Ref{Node: node, File: file, Line: line, src: src}
+	return Ref{Node: node, File: file, Line: int32(min(line, math.MaxInt32)), src: src}
 }
 
 // ResolveText fills Text from the ref's source, if it has one and no text
@@ -96,7 +99,7 @@ func (r *Ref) ResolveText() {
 		return
 	}
 	if r.Text == "" && r.Line > 0 {
-		r.Text = r.src.LineText(r.File, r.Line)
+		r.Text = r.src.LineText(r.File, int(r.Line))
 	}
 	r.src = nil
 }

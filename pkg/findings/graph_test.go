@@ -113,7 +113,7 @@ func TestSamePath(t *testing.T) {
 // two interfaces' captures, or from both ends of one path, is one finding with
 // both pieces of evidence.
 func TestOneFaultSeenTwiceIsOneFinding(t *testing.T) {
-	ref := func(node, file string, line int) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
+	ref := func(node, file string, line int32) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
 	bgpA := fnd("bgp-session-down", "rack-a", "rack-b")
 	bgpA.Same, bgpA.Severity, bgpA.Evidence = "rack-a rack-b", SeverityWarning, []facts.Ref{ref("rack-a", "calico/bird-protocols.txt", 4)}
 	bgpB := fnd("bgp-session-down", "rack-b", "rack-a")

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"net/netip"
 	"path"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -640,6 +641,21 @@ func (n *Node) ShedNodeOnly() {
 	for _, r := range []**iptables.Result{&n.Before.IPTables, &n.After.IPTables} {
 		if *r != nil {
 			*r = &iptables.Result{}
+		}
+	}
+}
+
+// DropParses lets go of every parse result of the node, keeping its name,
+// bundle, files and the text its refs quote: once the model is built,
+// nothing else of it is read, and a fleet's parses (iptables rules, sysctls,
+// capture summaries, ...) would otherwise stay live while the rules run.
+func (n *Node) DropParses() {
+	keep := map[string]bool{"Name": true, "Bundle": true, "Files": true}
+	v := reflect.ValueOf(n).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		if f := t.Field(i); f.IsExported() && !keep[f.Name] {
+			v.Field(i).SetZero()
 		}
 	}
 }

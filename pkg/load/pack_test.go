@@ -9,7 +9,7 @@ import (
 // Once its node-only parses are shed and its text packed (and the bundle's
 // files gone), a node quotes the lines of the files refs may cite as before:
 // the files a ref cited, those whose parses remain, the cluster-level ones.
-// The shed files no ref cited are let go.
+// The shed files no ref cited are let go; DropParses keeps the text.
 func TestShedAndPackQuoteTheSameLines(t *testing.T) {
 	dir := t.TempDir()
 	routes := "default via 10.0.0.1 dev eth0\n10.244.1.0/26 via 10.0.0.12 dev tunl0 proto bird onlink  \n\nblackhole 10.244.0.0/26 proto bird\n"
@@ -41,6 +41,14 @@ func TestShedAndPackQuoteTheSameLines(t *testing.T) {
 	}
 	n.Cite(bundle.IPRoutePath)
 	n.ShedNodeOnly()
+	if n.IPTables == nil || n.KubeNodes == nil {
+		t.Fatal("ShedNodeOnly let go of what the cluster-wide passes read")
+	}
+	n.DropParses()
+	if n.IPTables != nil || n.KubeNodes != nil || n.Routes != nil || n.Name != "node-a" || n.Bundle == nil || len(n.Files) == 0 {
+		t.Errorf("after DropParses: IPTables %v, KubeNodes %v, Routes %v, name %q, bundle %v, %d files; want parses gone, the rest kept",
+			n.IPTables, n.KubeNodes, n.Routes, n.Name, n.Bundle, len(n.Files))
+	}
 	if err := CloseAll(nodes); err != nil {
 		t.Fatal(err)
 	}

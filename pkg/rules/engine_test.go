@@ -20,7 +20,7 @@ import (
 // node-c's tunl0 MTU differs, node-c runs VXLAN while the others run IPIP, and
 // node-c's sysctl list lacks ip_forward.
 func testCluster() *facts.Cluster {
-	ref := func(node, file string, line int) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
+	ref := func(node, file string, line int32) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
 	return &facts.Cluster{
 		DNSServiceIP: "10.96.0.10", DNSServiceIPKnown: true,
 		Encapsulation: facts.EncapMixed,
