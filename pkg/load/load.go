@@ -591,7 +591,8 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 // (assemble.NodeFacts), or nothing at all: the IPVS table and its statistics
 // (read before, during and after the capture), the links and addresses, the
 // routes (of every table, and as `ip route get` answered), BGP sessions,
-// ipsets, the iptables-save runs before and after the capture window, the
+// ipsets, sysctls, ethtool's features, the iptables-save runs before and
+// after the capture window, the
 // bulk of a node's bundle (kube-ipvs0 holds every Service IP, IPVS every
 // Service and endpoint); the text of these files too, but for those a ref
 // cites (Cite), and the rest of the node's own text is packed (Pack). What
@@ -601,7 +602,7 @@ func LoadAllFunc(paths []string, opts bundle.Options, after func(*Node)) ([]*Nod
 func (n *Node) ShedNodeOnly() {
 	n.mu.Lock()
 	for _, p := range []string{bundle.IPVSPath, bundle.IPVSStatsPath, bundle.IPAddrPath, bundle.IPLinkPath, bundle.IPRoutePath, bundle.IPRouteAllPath,
-		bundle.RouteGetPath, bundle.BirdProtocolsPath, bundle.IPSetListPath,
+		bundle.RouteGetPath, bundle.BirdProtocolsPath, bundle.IPSetListPath, bundle.SysctlPath,
 		bundle.CountersBeforeDir + "/ipvsadm-Ln-stats.txt", bundle.CountersAfterDir + "/ipvsadm-Ln-stats.txt",
 		bundle.CountersBeforeDir + "/iptables-save.txt", bundle.CountersAfterDir + "/iptables-save.txt"} {
 		// No ref can cite these files any more (their parses go below):
@@ -637,6 +638,12 @@ func (n *Node) ShedNodeOnly() {
 	}
 	if n.IPSet != nil {
 		n.IPSet = &ipset.Result{}
+	}
+	if n.Sysctl != nil {
+		n.Sysctl = &sysctl.Result{}
+	}
+	if len(n.Ethtool) > 0 {
+		n.Ethtool = map[string]*ethtool.FeaturesResult{}
 	}
 	for _, r := range []**iptables.Result{&n.Before.IPTables, &n.After.IPTables} {
 		if *r != nil {
