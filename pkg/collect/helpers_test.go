@@ -204,3 +204,22 @@ func item(t *testing.T, res *Result, path string) bundle.Item {
 type diagT = diag.Diagnostic
 
 const diagError = diag.Error
+
+// tarballBytes returns a bundle's bytes as written and its tar stream
+// unzipped: a secret must be in neither, whatever the compression hides.
+func tarballBytes(t *testing.T, path string) (gz, rawTar []byte) {
+	t.Helper()
+	gz, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rawTar, err = io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gz, rawTar
+}

@@ -2,7 +2,6 @@ package collect
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -380,18 +379,7 @@ func TestSecretsInDNSObjectsAndLogsNeverReachTheBundle(t *testing.T) {
 	o.Kubeconfig = d.serve(t)
 	res, files, _ := collectOK(t, o)
 
-	gz, err := os.ReadFile(res.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rawTar, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gz, rawTar := tarballBytes(t, res.Path)
 	progress := o.Progress.(*syncBuffer).String()
 	for _, s := range secrets {
 		if bytes.Contains(gz, []byte(s)) || bytes.Contains(rawTar, []byte(s)) || strings.Contains(progress, s) {

@@ -2,10 +2,8 @@ package collect
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"encoding/pem"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -142,18 +140,7 @@ func TestSecretsPlantedEverywhereNeverReachTheBundle(t *testing.T) {
 	o.Native = nat
 	res, files, _ := collectOK(t, o)
 
-	gz, err := os.ReadFile(res.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(gz))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rawTar, err := io.ReadAll(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	gz, rawTar := tarballBytes(t, res.Path)
 	progress := o.Progress.(*syncBuffer).String()
 	for _, p := range plants {
 		s := []byte(p.secret)
