@@ -763,16 +763,14 @@ func calicoSets(ln *load.Node, f *facts.IPTables) {
 		f.SetsFrom = "ipset"
 		f.AllHostsNetKnown = s.Complete()
 		for _, m := range s.Members {
-			f.AllHostsNet = append(f.AllHostsNet, m.Value)
-			indexSetMember(&f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
+			addSetMember(&f.AllHostsNet, &f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
 		}
 	}
 	if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
 		f.SetsFrom = "ipset"
 		f.AllVXLANNetKnown = s.Complete()
 		for _, m := range s.Members {
-			f.AllVXLANNet = append(f.AllVXLANNet, m.Value)
-			indexSetMember(&f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
+			addSetMember(&f.AllVXLANNet, &f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
 		}
 	}
 }
@@ -821,11 +819,12 @@ func ruleFact(n *load.Node, chain, target string, pkts, bytes int, comment strin
 	return facts.Rule{Chain: chain, Target: target, Packets: pkts, Bytes: bytes, Comment: comment, Ref: refAt(n, bundle.IPTablesSavePath, line)}
 }
 
-// indexSetMember indexes one member of a hash:net ipset (cali40all-hosts-net,
+// addSetMember lists and indexes one member of a hash:net ipset (cali40all-hosts-net,
 // cali40all-vxlan-net): a single address (bare or a host prefix, as ipset
 // prints hash:net entries) goes into the set ips, for a lookup instead of a
 // scan of the whole ipset for every peer; a wider network into nets.
-func indexSetMember(ips *map[string]bool, nets *[]string, m string) {
+func addSetMember(list *[]string, ips *map[string]bool, nets *[]string, m string) {
+	*list = append(*list, m)
 	if *ips == nil {
 		*ips = map[string]bool{}
 	}

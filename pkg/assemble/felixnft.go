@@ -49,9 +49,7 @@ func felixNFT(ln *load.Node, n *facts.Node) {
 		if s := r.CalicoSet("cali40all-hosts-net"); s != nil {
 			it.AllHostsNet, it.AllHostsNetIPs, it.AllHostsNetNets = nil, nil, nil
 			for _, e := range s.Elements {
-				m := setElement(e.Text)
-				it.AllHostsNet = append(it.AllHostsNet, m)
-				indexSetMember(&it.AllHostsNetIPs, &it.AllHostsNetNets, m)
+				addSetMember(&it.AllHostsNet, &it.AllHostsNetIPs, &it.AllHostsNetNets, setElement(e.Text))
 			}
 			it.AllHostsNetKnown, it.AllHostsNetRef, it.SetsFrom = true, refAt(ln, bundle.NFTRulesetPath, s.Line), "nftables"
 		}
@@ -60,9 +58,7 @@ func felixNFT(ln *load.Node, n *facts.Node) {
 		if s := r.CalicoSet("cali40all-vxlan-net"); s != nil {
 			it.AllVXLANNet, it.AllVXLANNetIPs, it.AllVXLANNetNets = nil, nil, nil
 			for _, e := range s.Elements {
-				m := setElement(e.Text)
-				it.AllVXLANNet = append(it.AllVXLANNet, m)
-				indexSetMember(&it.AllVXLANNetIPs, &it.AllVXLANNetNets, m)
+				addSetMember(&it.AllVXLANNet, &it.AllVXLANNetIPs, &it.AllVXLANNetNets, setElement(e.Text))
 			}
 			it.AllVXLANNetKnown, it.AllVXLANNetRef, it.SetsFrom = true, refAt(ln, bundle.NFTRulesetPath, s.Line), "nftables"
 		}
