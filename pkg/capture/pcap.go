@@ -15,7 +15,7 @@ import (
 // pcapng files are read by ngReader, on the same window.
 type pcapReader struct {
 	window
-	big       bool // byte order of the file
+	order     // of the file
 	nanos     bool
 	maxCapLen int
 	lt        layers.LinkType
@@ -70,18 +70,29 @@ func newPcapReader(r io.Reader) (*pcapReader, error) {
 	return p, nil
 }
 
-func (p *pcapReader) u16(b []byte) uint16 {
-	if p.big {
+// order reads integers in a capture file's byte order: pcap's from its
+// magic, pcapng's per section.
+type order struct{ big bool }
+
+func (o order) u16(b []byte) uint16 {
+	if o.big {
 		return binary.BigEndian.Uint16(b)
 	}
 	return binary.LittleEndian.Uint16(b)
 }
 
-func (p *pcapReader) u32(b []byte) uint32 {
-	if p.big {
+func (o order) u32(b []byte) uint32 {
+	if o.big {
 		return binary.BigEndian.Uint32(b)
 	}
 	return binary.LittleEndian.Uint32(b)
+}
+
+func (o order) u64(b []byte) uint64 {
+	if o.big {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
 }
 
 // fill makes n bytes available from start, reading as much as the buffer

@@ -49,7 +49,7 @@ type ngIface struct {
 // MaxInterfaces per section.
 type ngReader struct {
 	window
-	big    bool
+	order  // of the current section
 	ifaces []ngIface
 	// described counts the interface descriptions of the current section,
 	// kept or not: an interface ID at or past it names no interface.
@@ -77,20 +77,6 @@ func newNgReader(r io.Reader) (*ngReader, error) {
 		return nil, err
 	}
 	return p, nil
-}
-
-func (p *ngReader) u16(b []byte) uint16 {
-	if p.big {
-		return binary.BigEndian.Uint16(b)
-	}
-	return binary.LittleEndian.Uint16(b)
-}
-
-func (p *ngReader) u32(b []byte) uint32 {
-	if p.big {
-		return binary.BigEndian.Uint32(b)
-	}
-	return binary.LittleEndian.Uint32(b)
 }
 
 // section reads a section header block at start (12 bytes available): its
@@ -248,11 +234,7 @@ func (p *ngReader) iface() error {
 				ifc.decimal, ifc.res = v[0]&0x80 == 0, v[0]&0x7f
 			} else {
 				// Seconds, signed, in the section's byte order.
-				if p.big {
-					ifc.offsetNs = int64(binary.BigEndian.Uint64(v)) * 1e9
-				} else {
-					ifc.offsetNs = int64(binary.LittleEndian.Uint64(v)) * 1e9
-				}
+				ifc.offsetNs = int64(p.u64(v)) * 1e9
 			}
 		}
 		if err := p.discard(padded); err != nil {
