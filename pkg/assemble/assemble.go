@@ -356,7 +356,7 @@ func (b *builder) dnsServices() {
 		n := &b.c.Nodes[i]
 		for _, s := range n.IPVS {
 			if s.VIP == b.c.DNSServiceIP {
-				n.DNSServices = append(n.DNSServices, s)
+				n.DNSServices = append(n.DNSServices, ipvsService(b.nodes[i], s))
 			}
 		}
 	}
@@ -695,7 +695,7 @@ func (b *builder) kubeProxy() {
 		// Without the ConfigMap, IPVS services on the node mean IPVS mode.
 		if len(n.IPVS) > 0 {
 			n.KubeProxyMode, n.KubeProxyModeSource = "ipvs", "inferred-ipvs"
-			n.KubeProxyModeRef = n.IPVS[0].Ref
+			n.KubeProxyModeRef = refAt(b.nodes[i], bundle.IPVSPath, int(n.IPVS[0].Line))
 		}
 	}
 }
@@ -763,14 +763,14 @@ func calicoSets(ln *load.Node, f *facts.IPTables) {
 		f.SetsFrom = "ipset"
 		f.AllHostsNetKnown = s.Complete()
 		for _, m := range s.Members {
-			addSetMember(&f.AllHostsNet, &f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
+			addSetMember(ln, &f.AllHostsNet, &f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
 		}
 	}
 	if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
 		f.SetsFrom = "ipset"
 		f.AllVXLANNetKnown = s.Complete()
 		for _, m := range s.Members {
-			addSetMember(&f.AllVXLANNet, &f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
+			addSetMember(ln, &f.AllVXLANNet, &f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
 		}
 	}
 }
@@ -816,14 +816,16 @@ func (b *builder) nft() {
 }
 
 func ruleFact(n *load.Node, chain, target string, pkts, bytes int, comment string, line int) facts.Rule {
-	return facts.Rule{Chain: chain, Target: target, Packets: pkts, Bytes: bytes, Comment: comment, Ref: refAt(n, bundle.IPTablesSavePath, line)}
+	return facts.Rule{Chain: n.Intern(chain), Target: n.Intern(target), Packets: pkts, Bytes: bytes, Comment: n.Intern(comment), Ref: refAt(n, bundle.IPTablesSavePath, line)}
 }
 
 // addSetMember lists and indexes one member of a hash:net ipset (cali40all-hosts-net,
 // cali40all-vxlan-net): a single address (bare or a host prefix, as ipset
 // prints hash:net entries) goes into the set ips, for a lookup instead of a
 // scan of the whole ipset for every peer; a wider network into nets.
-func addSetMember(list *[]string, ips *map[string]bool, nets *[]string, m string) {
+func addSetMember(ln *load.Node, list *[]string, ips *map[string]bool, nets *[]string, m string) {
+	// Every node's set names every node: one string per member for the run.
+	m = ln.Intern(m)
 	*list = append(*list, m)
 	if *ips == nil {
 		*ips = map[string]bool{}
@@ -833,7 +835,7 @@ func addSetMember(list *[]string, ips *map[string]bool, nets *[]string, m string
 		return
 	}
 	if p, err := netip.ParsePrefix(m); err == nil && p.IsSingleIP() {
-		(*ips)[p.Addr().String()] = true
+		(*ips)[ln.AddrString(p.Addr())] = true
 		return
 	}
 	*nets = append(*nets, m)

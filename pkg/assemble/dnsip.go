@@ -93,7 +93,7 @@ func (b *builder) dnsServiceIP(flag string) {
 			if s.Proto != "UDP" || s.Port != 53 {
 				continue
 			}
-			e := proxyDNSEntry{ip: s.VIP, source: dnsSrcIPVS, ref: s.Ref}
+			e := proxyDNSEntry{ip: s.VIP, source: dnsSrcIPVS, ref: refAt(n, bundle.IPVSPath, int(s.Line))}
 			for _, r := range s.Reals {
 				e.backends = append(e.backends, r.IP)
 			}

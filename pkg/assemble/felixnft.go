@@ -49,7 +49,7 @@ func felixNFT(ln *load.Node, n *facts.Node) {
 		if s := r.CalicoSet("cali40all-hosts-net"); s != nil {
 			it.AllHostsNet, it.AllHostsNetIPs, it.AllHostsNetNets = nil, nil, nil
 			for _, e := range s.Elements {
-				addSetMember(&it.AllHostsNet, &it.AllHostsNetIPs, &it.AllHostsNetNets, setElement(e.Text))
+				addSetMember(ln, &it.AllHostsNet, &it.AllHostsNetIPs, &it.AllHostsNetNets, setElement(e.Text))
 			}
 			it.AllHostsNetKnown, it.AllHostsNetRef, it.SetsFrom = true, refAt(ln, bundle.NFTRulesetPath, s.Line), "nftables"
 		}
@@ -58,7 +58,7 @@ func felixNFT(ln *load.Node, n *facts.Node) {
 		if s := r.CalicoSet("cali40all-vxlan-net"); s != nil {
 			it.AllVXLANNet, it.AllVXLANNetIPs, it.AllVXLANNetNets = nil, nil, nil
 			for _, e := range s.Elements {
-				addSetMember(&it.AllVXLANNet, &it.AllVXLANNetIPs, &it.AllVXLANNetNets, setElement(e.Text))
+				addSetMember(ln, &it.AllVXLANNet, &it.AllVXLANNetIPs, &it.AllVXLANNetNets, setElement(e.Text))
 			}
 			it.AllVXLANNetKnown, it.AllVXLANNetRef, it.SetsFrom = true, refAt(ln, bundle.NFTRulesetPath, s.Line), "nftables"
 		}

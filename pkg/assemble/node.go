@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"math"
 	"net/netip"
 	"slices"
 	"sort"
@@ -75,13 +76,13 @@ func nodeFacts(n *load.Node) facts.Node {
 		file := bundle.EthtoolDir + "/" + iface + ".txt"
 		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.Ref{Node: n.Name, File: file}}
 		for _, ft := range r.Features {
-			e.Features[ft.Name] = facts.Feature{On: ft.On, Fixed: ft.Fixed, Ref: refAt(n, file, ft.Line)}
+			e.Features[n.Intern(ft.Name)] = facts.Feature{On: ft.On, Fixed: ft.Fixed, Ref: refAt(n, file, ft.Line)}
 		}
 		f.Ethtool[iface] = e
 	}
 	if n.Sysctl != nil {
 		for k, v := range n.Sysctl.Values {
-			f.Sysctl[k] = facts.Value{Value: v.Value, Ref: refAt(n, bundle.SysctlPath, v.Line)}
+			f.Sysctl[n.Intern(k)] = facts.Value{Value: n.Intern(v.Value), Ref: refAt(n, bundle.SysctlPath, v.Line)}
 		}
 	}
 	if u := n.Uname; u != nil && u.Release != "" {
@@ -89,18 +90,23 @@ func nodeFacts(n *load.Node) facts.Node {
 	}
 	calicoFacts(n, &f)
 	if n.Bird != nil {
+		// A full mesh is a session per peer: sized once, not grown by doubling.
+		f.BGPPeers = make([]facts.BGPPeer, 0, len(n.Bird.Protocols))
 		for _, p := range n.Bird.Protocols {
 			if p.Proto != "BGP" {
 				continue
 			}
 			peer := ""
 			if p.PeerAddr.IsValid() {
-				peer = p.PeerAddr.String()
+				peer = n.AddrString(p.PeerAddr)
 			}
 			f.BGPPeers = append(f.BGPPeers, facts.BGPPeer{
-				Name: p.Name, PeerIP: peer, State: p.State, Info: p.Info,
+				Name: n.Intern(p.Name), PeerIP: peer, State: n.Intern(p.State), Info: n.Intern(p.Info),
 				Established: p.Established(), Ref: refAt(n, bundle.BirdProtocolsPath, p.Line),
 			})
+		}
+		if len(f.BGPPeers) == 0 {
+			f.BGPPeers = nil // as before: no session is null in the model's JSON
 		}
 	}
 	if n.Resolv != nil {
@@ -298,7 +304,7 @@ func routeFacts(n *load.Node) []facts.Route {
 
 func routeFact(n *load.Node, file string, r iproute.Route) facts.Route {
 	fr := facts.Route{
-		Type: r.Type, Default: r.Default, Dev: r.Dev, Proto: r.Proto, Scope: r.Scope,
+		Type: n.Intern(r.Type), Default: r.Default, Dev: n.Intern(r.Dev), Proto: n.Intern(r.Proto), Scope: n.Intern(r.Scope),
 		Metric: r.Metric, Ref: refAt(n, file, r.Line),
 	}
 	if fr.Type == "" {
@@ -322,7 +328,7 @@ func routeFact(n *load.Node, file string, r iproute.Route) facts.Route {
 		}
 	}
 	for _, nh := range r.Nexthops {
-		fn := facts.Nexthop{Dev: nh.Dev, Weight: nh.Weight}
+		fn := facts.Nexthop{Dev: n.Intern(nh.Dev), Weight: nh.Weight}
 		if nh.Via.IsValid() {
 			fn.Via = n.AddrString(nh.Via)
 		}
@@ -359,35 +365,65 @@ func routeGetFacts(n *load.Node) []facts.RouteGet {
 	return out
 }
 
-func ipvsFacts(n *load.Node) []facts.IPVSService {
+func ipvsFacts(n *load.Node) []facts.IPVSEntry {
 	if n.IPVS == nil {
 		return nil
 	}
-	out := make([]facts.IPVSService, 0, len(n.IPVS.Services))
+	// The entries cite by line: the text stays for the refs built from them
+	// (DNSServices, once the DNS Service IP is known; a rule's own).
+	n.Cite(bundle.IPVSPath)
+	out := make([]facts.IPVSEntry, 0, len(n.IPVS.Services))
+	nreals := 0
 	for _, s := range n.IPVS.Services {
-		fs := facts.IPVSService{
-			Proto: s.Proto, Scheduler: s.Scheduler, Persistent: s.Persistent,
-			Ref: refAt(n, bundle.IPVSPath, s.Line),
+		nreals += len(s.Reals)
+	}
+	// One backing array for every real server of the table: 2,000 services
+	// are 2,000 small slices otherwise, each rounded up by the allocator.
+	reals := make([]facts.IPVSEntryReal, 0, nreals)
+	for _, s := range n.IPVS.Services {
+		fs := facts.IPVSEntry{
+			Proto: s.Proto, Scheduler: s.Scheduler, Persistent: clamp32(int64(s.Persistent)), Line: clamp32(int64(s.Line)),
 		}
 		if s.Addr.IsValid() {
 			fs.VIP = n.AddrString(s.Addr.Addr())
-			fs.Port = int(s.Addr.Port())
+			fs.Port = int32(s.Addr.Port())
 		}
-		fs.Reals = make([]facts.IPVSReal, 0, len(s.Reals))
+		first := len(reals)
 		for _, r := range s.Reals {
-			fr := facts.IPVSReal{
-				Forward: r.Forward, Weight: r.Weight, ActiveConn: int(r.ActiveConn), InActConn: int(r.InActConn),
-				Ref: refAt(n, bundle.IPVSPath, r.Line),
+			fr := facts.IPVSEntryReal{
+				Forward: r.Forward, Weight: clamp32(int64(r.Weight)), ActiveConn: clamp32(r.ActiveConn), InActConn: clamp32(r.InActConn),
+				Line: clamp32(int64(r.Line)),
 			}
 			if r.Addr.IsValid() {
 				fr.IP = n.AddrString(r.Addr.Addr())
-				fr.Port = int(r.Addr.Port())
+				fr.Port = int32(r.Addr.Port())
 			}
-			fs.Reals = append(fs.Reals, fr)
+			reals = append(reals, fr)
 		}
+		fs.Reals = reals[first:len(reals):len(reals)]
 		out = append(out, fs)
 	}
 	return out
+}
+
+// clamp32 keeps a count within int32, the type the model's tables use.
+func clamp32(v int64) int32 {
+	return int32(max(min(v, math.MaxInt32), math.MinInt32))
+}
+
+// ipvsService is e with refs into n's ipvsadm -Ln: the form rules cite.
+func ipvsService(n *load.Node, e facts.IPVSEntry) facts.IPVSService {
+	s := facts.IPVSService{
+		Proto: e.Proto, VIP: e.VIP, Port: int(e.Port), Scheduler: e.Scheduler, Persistent: int(e.Persistent),
+		Ref: refAt(n, bundle.IPVSPath, int(e.Line)), Reals: make([]facts.IPVSReal, 0, len(e.Reals)),
+	}
+	for _, r := range e.Reals {
+		s.Reals = append(s.Reals, facts.IPVSReal{
+			IP: r.IP, Port: int(r.Port), Forward: r.Forward, Weight: int(r.Weight),
+			ActiveConn: int(r.ActiveConn), InActConn: int(r.InActConn), Ref: refAt(n, bundle.IPVSPath, int(r.Line)),
+		})
+	}
+	return s
 }
 
 // calicoFacts records calico-node's configuration and what its log says.

@@ -387,7 +387,11 @@ type Node struct {
 	// RouteGets are the recorded `ip route get` answers (net/route-get.txt).
 	RouteGets []RouteGet `json:"routeGets"`
 
-	IPVS []IPVSService `json:"ipvs"`
+	// IPVS is the whole `ipvsadm -Ln` table. Its entries carry the line, not
+	// a Ref: a fleet's tables hold millions of entries and the rules cite the
+	// DNS Service's (DNSServices, with refs). Cite an entry as
+	// facts.Ref{node: node.name, file: 'ipvs/ipvsadm-Ln.txt', line: s.line}.
+	IPVS []IPVSEntry `json:"ipvs"`
 
 	Ethtool map[string]Ethtool `json:"ethtool"` // by interface name
 	Sysctl  map[string]Value   `json:"sysctl"`  // by key as sysctl -a prints it
@@ -544,7 +548,30 @@ type RouteGet struct {
 	Ref   Ref    `json:"ref"`
 }
 
-// IPVSService is one IPVS virtual service.
+// IPVSEntry is one IPVS virtual service of Node.IPVS, at Line of
+// ipvs/ipvsadm-Ln.txt. Counts are int32: the kernel's own (atomic_t).
+type IPVSEntry struct {
+	Proto      string          `json:"proto"` // TCP, UDP, SCTP, FWM
+	VIP        string          `json:"vip"`
+	Scheduler  string          `json:"scheduler"`
+	Reals      []IPVSEntryReal `json:"reals"`
+	Port       int32           `json:"port"`
+	Persistent int32           `json:"persistent"`
+	Line       int32           `json:"line"`
+}
+
+// IPVSEntryReal is one real server of an IPVSEntry, at Line.
+type IPVSEntryReal struct {
+	IP         string `json:"ip"`
+	Forward    string `json:"forward"`
+	Port       int32  `json:"port"`
+	Weight     int32  `json:"weight"`
+	ActiveConn int32  `json:"activeConn"`
+	InActConn  int32  `json:"inActConn"`
+	Line       int32  `json:"line"`
+}
+
+// IPVSService is one IPVS virtual service of the DNS Service IP, with refs.
 type IPVSService struct {
 	Proto      string     `json:"proto"` // TCP, UDP, SCTP, FWM
 	VIP        string     `json:"vip"`

@@ -19,9 +19,9 @@ func TestResolveRefs(t *testing.T) {
 	c := &Cluster{
 		DNSServiceIPRef: LineRef("a", "f", 1, src),
 		Nodes: []Node{{
-			Name:   "a",
-			IPVS:   []IPVSService{{Reals: []IPVSReal{{Ref: LineRef("a", "ipvs", 7, src)}}}},
-			Calico: Calico{Env: map[string]Value{"X": {Value: "1", Ref: LineRef("a", "env", 3, src)}}},
+			Name:        "a",
+			DNSServices: []IPVSService{{Reals: []IPVSReal{{Ref: LineRef("a", "ipvs", 7, src)}}}},
+			Calico:      Calico{Env: map[string]Value{"X": {Value: "1", Ref: LineRef("a", "env", 3, src)}}},
 		}},
 		// A ref with text of its own keeps it; one without a line has none.
 		FelixRef: Ref{Node: "a", File: "felix", Line: 2, Text: "as built"},
@@ -34,7 +34,7 @@ func TestResolveRefs(t *testing.T) {
 		want string
 	}{
 		{"field", c.DNSServiceIPRef.Text, "f:1"},
-		{"slice of slices", c.Nodes[0].IPVS[0].Reals[0].Ref.Text, "ipvs:7"},
+		{"slice of slices", c.Nodes[0].DNSServices[0].Reals[0].Ref.Text, "ipvs:7"},
 		{"map value", c.Nodes[0].Calico.Env["X"].Ref.Text, "env:3"},
 		{"own text", c.FelixRef.Text, "as built"},
 		{"no line", c.CalicoInstallRef.Text, ""},

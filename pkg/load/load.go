@@ -445,6 +445,17 @@ func (n *Node) AddrString(a netip.Addr) string {
 	return n.sh.addrString(a)
 }
 
+// Intern is s, the same string across the run's nodes and never a slice of
+// a parse's text (a fact holding one would keep the whole file alive). For
+// the vocabulary facts repeat (device names, protocols, states, sysctl keys,
+// BGP peer names), not for one-off text.
+func (n *Node) Intern(s string) string {
+	if n.sh == nil {
+		return strings.Clone(s)
+	}
+	return n.sh.intern(s)
+}
+
 // PrefixString is p.String(), the same string across the run's nodes.
 func (n *Node) PrefixString(p netip.Prefix) string {
 	if n.sh == nil {

@@ -3,6 +3,7 @@ package load
 import (
 	"crypto/sha256"
 	"net/netip"
+	"strings"
 	"sync"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
@@ -41,6 +42,7 @@ type shared struct {
 	strMu    sync.Mutex
 	addrs    map[netip.Addr]string
 	prefixes map[netip.Prefix]string
+	strs     map[string]string
 }
 
 type sharedKey struct {
@@ -69,7 +71,7 @@ type manifestRecord struct {
 }
 
 func newShared() *shared {
-	return &shared{m: map[sharedKey]*sharedParse{}, addrs: map[netip.Addr]string{}, prefixes: map[netip.Prefix]string{}}
+	return &shared{m: map[sharedKey]*sharedParse{}, addrs: map[netip.Addr]string{}, prefixes: map[netip.Prefix]string{}, strs: map[string]string{}}
 }
 
 // addrString is a.String(), one string per address for the whole run: a
@@ -96,6 +98,20 @@ func (sh *shared) prefixString(p netip.Prefix) string {
 		sh.prefixes[p] = s
 	}
 	return s
+}
+
+// intern is s, one copy for the whole run, never a slice of a parse's text:
+// a parser's strings share its input, so a fact holding one ("tunl0",
+// "bird", a sysctl key) would keep the whole file alive past its parse.
+func (sh *shared) intern(s string) string {
+	sh.strMu.Lock()
+	defer sh.strMu.Unlock()
+	c, ok := sh.strs[s]
+	if !ok {
+		c = strings.Clone(s)
+		sh.strs[c] = c
+	}
+	return c
 }
 
 // lookup returns the shared parse of data at p, parsing it with bd on first

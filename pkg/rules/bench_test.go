@@ -69,9 +69,9 @@ func bigCluster(n int) *facts.Cluster {
 		}
 		for _, p := range []struct {
 			proto string
-			port  int
+			port  int32
 		}{{"UDP", 53}, {"TCP", 53}, {"TCP", 9153}} {
-			node.IPVS = append(node.IPVS, facts.IPVSService{Proto: p.proto, VIP: "10.96.0.10", Port: p.port})
+			node.IPVS = append(node.IPVS, facts.IPVSEntry{Proto: p.proto, VIP: "10.96.0.10", Port: p.port})
 		}
 		c.Nodes = append(c.Nodes, node)
 	}

@@ -415,10 +415,10 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 	if errs := e.LoadFS(rulepack.FS, "rules"); errs != nil {
 		t.Fatal(errs)
 	}
-	svc := func(proto string, port int) facts.IPVSService {
-		return facts.IPVSService{Proto: proto, VIP: "10.96.0.10", Port: port, Reals: []facts.IPVSReal{{IP: "10.244.1.5", Port: port}}}
+	svc := func(proto string, port int32) facts.IPVSEntry {
+		return facts.IPVSEntry{Proto: proto, VIP: "10.96.0.10", Port: port, Reals: []facts.IPVSEntryReal{{IP: "10.244.1.5", Port: port}}}
 	}
-	healthy := []facts.IPVSService{svc("UDP", 53), svc("TCP", 53), svc("TCP", 9153),
+	healthy := []facts.IPVSEntry{svc("UDP", 53), svc("TCP", 53), svc("TCP", 9153),
 		{Proto: "TCP", VIP: "10.96.0.1", Port: 443}}
 	has := map[string]bool{"ipvs": true}
 	tests := []struct {
