@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 )
 
 // The node's own files, each in its command's text format.
@@ -217,26 +219,30 @@ func (nb *nodeBundle) bridgeFDB() []byte {
 	return b.Bytes()
 }
 
-// routeGet is what collect asks `ip route get` for: every peer node, every
-// CoreDNS pod, the DNS Service IP.
+// routeGet is what collect asks `ip route get` for, in its order and up to
+// its bound (bundle.MaxRouteGets): the DNS Service IP, every CoreDNS pod,
+// then peer nodes.
 func (nb *nodeBundle) routeGet() []byte {
 	cl, i := nb.cl, nb.i
 	var b bytes.Buffer
 	self := ip4(cl.nodeIP(i))
-	for p := 0; p < cl.c.Nodes; p++ {
-		if p != i {
-			fmt.Fprintf(&b, "# ip route get %s\n%s dev eth0 src %s uid 0\n    cache\n", ip4(cl.nodeIP(p)), ip4(cl.nodeIP(p)), self)
-		}
-	}
+	fmt.Fprintf(&b, "# ip route get %s\nlocal %s dev lo table local src %s uid 0\n    cache <local>\n", dnsVIP, dnsVIP, dnsVIP)
+	n := 1
 	for _, c := range cl.coreDNS {
 		pod := ip4(cl.podIP(c, corePodK))
+		n++
 		if c == i {
 			fmt.Fprintf(&b, "# ip route get %s\n%s dev %s src %s uid 0\n    cache\n", pod, pod, caliName(i, corePodK), self)
 			continue
 		}
 		fmt.Fprintf(&b, "# ip route get %s\n%s via %s dev %s src %s uid 0\n    cache\n", pod, pod, ip4(nb.nextHop(c)), cl.tunnelDev(), ip4(cl.block(i)))
 	}
-	fmt.Fprintf(&b, "# ip route get %s\nlocal %s dev lo table local src %s uid 0\n    cache <local>\n", dnsVIP, dnsVIP, dnsVIP)
+	for p := 0; p < cl.c.Nodes && n < bundle.MaxRouteGets; p++ {
+		if p != i {
+			n++
+			fmt.Fprintf(&b, "# ip route get %s\n%s dev eth0 src %s uid 0\n    cache\n", ip4(cl.nodeIP(p)), ip4(cl.nodeIP(p)), self)
+		}
+	}
 	return b.Bytes()
 }
 

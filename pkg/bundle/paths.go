@@ -90,3 +90,8 @@ func DNSServiceSelectors() []string {
 		"kubernetes.io/name=CoreDNS",
 	}
 }
+
+// MaxRouteGets bounds the lookups collect writes into RouteGetPath: the
+// can-reach target, the DNS Service IP, the CoreDNS pods, then peer nodes
+// until the bound (a big cluster's node does not ask about every peer).
+const MaxRouteGets = 256

@@ -39,9 +39,6 @@ var defaultDNSServiceIP = netip.AddrFrom4([4]byte{10, 96, 0, 10})
 // tunnelNames are Calico's tunnel devices.
 var tunnelNames = []string{"tunl0", "vxlan.calico", "vxlan-v6.calico"}
 
-// maxRouteGets bounds the route lookups of big clusters (one per peer node).
-const maxRouteGets = 256
-
 // learn reads the files collected so far, with the analyzer's own parsers, to
 // find the uplinks, tunnels, VXLAN ports, peers and DNS addresses. Reading the
 // bundle rather than the kernel keeps one truth: what is learnt is what the
@@ -273,7 +270,7 @@ func (c *collector) routeGetAddrs() []netip.Addr {
 	var out []netip.Addr
 	for _, list := range [][]netip.Addr{t.CanReach, {t.DNSService}, t.CoreDNS, t.Peers} {
 		for _, a := range list {
-			if a.IsValid() && !seen[a] && len(out) < maxRouteGets {
+			if a.IsValid() && !seen[a] && len(out) < bundle.MaxRouteGets {
 				seen[a] = true
 				out = append(out, a)
 			}
