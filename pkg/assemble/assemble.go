@@ -85,6 +85,9 @@ func Build(nodes []*load.Node, opts Options) *facts.Cluster {
 	for i := range c.Nodes {
 		c.Nodes[i].RouteLookup = celext.NewRouteIndex(&c.Nodes[i])
 	}
+	// So are the nodes' addresses, pod blocks and the KubeNodes: index them
+	// for nodeNamed, nodeOwningIP, nodeOwningPodIP and kubeNodesNamed.
+	c.Lookup = celext.NewClusterIndex(c)
 	return c
 }
 

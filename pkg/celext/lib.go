@@ -31,6 +31,7 @@ const (
 	LinkTypeName       = "facts.Link"
 	RefTypeName        = "facts.Ref"
 	TunnelPathTypeName = "facts.TunnelPath"
+	KubeNodeTypeName   = "facts.KubeNode"
 )
 
 // CEL types of the facts structs and of the opaque IP and CIDR values.
@@ -41,6 +42,7 @@ var (
 	LinkType       = cel.ObjectType(LinkTypeName)
 	RefType        = cel.ObjectType(RefTypeName)
 	TunnelPathType = cel.ObjectType(TunnelPathTypeName)
+	KubeNodeType   = cel.ObjectType(KubeNodeTypeName)
 	IPType         = ext.IPType
 	CIDRType       = ext.CIDRType
 )
@@ -106,11 +108,13 @@ var (
 //	hasLink(node, 'vxlan.calico') // returns false
 //	linkOf(node, '10.0.0.11').name // returns 'eth0'
 //
-// Lookups across the cluster (see NodeNamed, NodeOwningIP, NodeOwningPodIP):
+// Lookups across the cluster (see NodeNamed, NodeOwningIP, NodeOwningPodIP,
+// KubeNodesNamed):
 //
 //	nodeNamed(facts.Cluster, string) -> facts.Node
 //	nodeOwningIP(facts.Cluster, string|IP) -> string
 //	nodeOwningPodIP(facts.Cluster, string|IP) -> string
+//	kubeNodesNamed(facts.Cluster, string) -> list(facts.KubeNode)
 //
 // The tunnel paths between two nodes (see TunnelPathsBetween; ” for either
 // name matches any node), in the order of cluster.tunnelPaths:
@@ -128,13 +132,17 @@ var (
 // nodeNamed returns a node with an empty name when there is none. nodeOwningIP
 // names the node that has the address (its IPs, InternalIP or any link
 // address); nodeOwningPodIP the node whose pod blocks contain it; both return
-// an empty string when no node does.
+// an empty string when no node does. kubeNodesNamed lists the Kubernetes
+// Node objects of that name in the order of cluster.kubeNodes (empty when
+// there is none), as cluster.kubeNodes.filter(k, k.name == name) does. A
+// cluster from assemble answers all four from an index, not a scan.
 //
 // Examples:
 //
 //	nodeNamed(cluster, 'node-b').internalIP // returns '10.0.0.12'
 //	nodeOwningIP(cluster, '10.0.0.12') // returns 'node-b'
 //	nodeOwningPodIP(cluster, '10.244.1.5') // returns 'node-b'
+//	kubeNodesNamed(cluster, 'node-d').map(k, k.internalIP) // returns ['10.0.0.14']
 //
 // Kernel versions:
 //
@@ -200,6 +208,9 @@ func (l *netLib) CompileOptions() []cel.EnvOption {
 				cel.BinaryBinding(b.nodeNamed))),
 		cel.Function("nodeOwningIP", strOrIP("node_owning_ip_cluster", []*cel.Type{ClusterType}, cel.StringType, b.nodeOwningIP)...),
 		cel.Function("nodeOwningPodIP", strOrIP("node_owning_pod_ip_cluster", []*cel.Type{ClusterType}, cel.StringType, b.nodeOwningPodIP)...),
+		cel.Function("kubeNodesNamed",
+			cel.Overload("kube_nodes_named_cluster_string", []*cel.Type{ClusterType, cel.StringType}, cel.ListType(KubeNodeType),
+				cel.BinaryBinding(b.kubeNodesNamed))),
 		cel.Function("tunnelPaths",
 			cel.Overload("tunnel_paths_cluster_string_string", []*cel.Type{ClusterType, cel.StringType, cel.StringType}, cel.ListType(TunnelPathType),
 				cel.FunctionBinding(b.tunnelPaths))),
@@ -252,6 +263,13 @@ func (*netLib) ProgramOptions() []cel.ProgramOption {
 		"node_owning_pod_ip_cluster_string", "node_owning_pod_ip_cluster_ip"} {
 		opts = append(opts, interpreter.OverloadCostTracker(id, perNode))
 	}
+	opts = append(opts, interpreter.OverloadCostTracker("kube_nodes_named_cluster_string", func(args []ref.Val, _ ref.Val) *uint64 {
+		c := uint64(1)
+		if cl, ok := asCluster(args[0]); ok {
+			c += uint64(len(cl.KubeNodes))
+		}
+		return &c
+	}))
 	return []cel.ProgramOption{cel.CostTrackerOptions(opts...)}
 }
 
@@ -370,6 +388,15 @@ func (b *bindings) nodeNamed(cv, name ref.Val) ref.Val {
 		return b.adapter.NativeToValue(n)
 	}
 	return b.adapter.NativeToValue(&facts.Node{})
+}
+
+func (b *bindings) kubeNodesNamed(cv, name ref.Val) ref.Val {
+	c, ok := asCluster(cv)
+	s, ok2 := name.(types.String)
+	if !ok || !ok2 {
+		return types.NoSuchOverloadErr()
+	}
+	return b.adapter.NativeToValue(KubeNodesNamed(c, string(s)))
 }
 
 func (b *bindings) tunnelPaths(args ...ref.Val) ref.Val {

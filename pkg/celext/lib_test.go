@@ -57,6 +57,11 @@ func testCluster() *facts.Cluster {
 				PodBlocks:  []string{"10.244.1.7/32", "10.244.3.0/26"},
 			},
 		},
+		KubeNodes: []facts.KubeNode{
+			{Name: "node-b", InternalIP: "10.0.0.12", TunnelAddr: "10.244.1.1"},
+			{Name: "node-d", InternalIP: "10.0.0.14"},
+			{Name: "node-b", InternalIP: "10.0.0.112"},
+		},
 		TunnelPaths: []facts.TunnelPath{
 			{From: "node-a", To: "node-b", Encap: "ipip", Sent: 10, Received: 10},
 			{From: "node-b", To: "node-a", Encap: "ipip", Sent: 7, Received: 0},
@@ -92,22 +97,31 @@ func testExpr(t *testing.T, expr string, want ref.Val, wantRuntimeErr string, wa
 	if err != nil {
 		t.Fatalf("program: %v", err)
 	}
-	c := testCluster()
-	got, _, err := prg.Eval(map[string]any{"node": &c.Nodes[0], "cluster": c})
-	if wantRuntimeErr != "" {
-		if err == nil {
-			t.Fatalf("%s = %v; want runtime error %q", expr, got, wantRuntimeErr)
+	// The cluster as a test builds it by hand (the lookups scan) and as
+	// assemble leaves it (they ask its index): the same answers.
+	indexed := testCluster()
+	indexed.Lookup = NewClusterIndex(indexed)
+	for _, c := range []*facts.Cluster{testCluster(), indexed} {
+		got, _, err := prg.Eval(map[string]any{"node": &c.Nodes[0], "cluster": c})
+		how := "scan"
+		if c.Lookup != nil {
+			how = "index"
 		}
-		if !strings.Contains(err.Error(), wantRuntimeErr) {
-			t.Fatalf("%s: runtime error %q does not contain %q", expr, err, wantRuntimeErr)
+		if wantRuntimeErr != "" {
+			if err == nil {
+				t.Fatalf("%s (%s) = %v; want runtime error %q", expr, how, got, wantRuntimeErr)
+			}
+			if !strings.Contains(err.Error(), wantRuntimeErr) {
+				t.Fatalf("%s (%s): runtime error %q does not contain %q", expr, how, err, wantRuntimeErr)
+			}
+			continue
 		}
-		return
-	}
-	if err != nil {
-		t.Fatalf("%s: unexpected runtime error: %v", expr, err)
-	}
-	if got.Equal(want) != types.True {
-		t.Errorf("%s = %v (%T); want %v", expr, got, got, want)
+		if err != nil {
+			t.Fatalf("%s (%s): unexpected runtime error: %v", expr, how, err)
+		}
+		if got.Equal(want) != types.True {
+			t.Errorf("%s (%s) = %v (%T); want %v", expr, how, got, got, want)
+		}
 	}
 }
 
@@ -185,6 +199,12 @@ func TestLibrary(t *testing.T) {
 		{name: "nodeOwningPodIP finds the block owner", expr: "nodeOwningPodIP(cluster, '10.244.1.5')", want: types.String("node-b")},
 		{name: "nodeOwningPodIP prefers a borrowed /32", expr: "nodeOwningPodIP(cluster, '10.244.1.7')", want: types.String("node-c")},
 		{name: "nodeOwningPodIP of an address in no block is empty", expr: "nodeOwningPodIP(cluster, '10.245.0.1')", want: types.String("")},
+		{name: "kubeNodesNamed finds a Node object without a bundle", expr: "kubeNodesNamed(cluster, 'node-d').map(k, k.internalIP)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"10.0.0.14"})},
+		{name: "kubeNodesNamed lists every Node object of the name, in order", expr: "kubeNodesNamed(cluster, 'node-b').map(k, k.internalIP)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"10.0.0.12", "10.0.0.112"})},
+		{name: "kubeNodesNamed is what a filter by name gives", expr: "['node-a', 'node-b', 'node-d', ''].all(n, kubeNodesNamed(cluster, n) == cluster.kubeNodes.filter(k, k.name == n))", want: trueVal},
+		{name: "kubeNodesNamed of an unknown name is empty", expr: "size(kubeNodesNamed(cluster, 'node-a'))", want: types.Int(0)},
+		{name: "kubeNodesNamed gives Node objects whose fields rules read", expr: "kubeNodesNamed(cluster, 'node-b')[0].tunnelAddr", want: types.String("10.244.1.1")},
+		{name: "a misspelled KubeNode field fails at compile time", expr: "kubeNodesNamed(cluster, 'node-b')[0].tunelAddr", wantCompileErr: []string{"undefined field 'tunelAddr'"}},
 		{name: "lookups work on nodes taken from cluster.nodes", expr: "cluster.nodes.filter(n, hasRouteTo(n, '10.244.1.5')).map(n, n.name)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"node-a"})},
 
 		{name: "versionLess on an older kernel", expr: "versionLess('5.4.0-150-generic', 5, 10)", want: trueVal},

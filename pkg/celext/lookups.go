@@ -3,6 +3,7 @@ package celext
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -179,9 +180,23 @@ func linkOf(n *facts.Node, a netip.Addr) int {
 }
 
 // NodeNamed returns a pointer to the cluster's node called name, nil if none.
+//
+// The cluster-wide lookups ask the cluster's Lookup when it has one
+// (assemble.Build sets it) and scan otherwise (a cluster built by hand). An
+// answer that does not fit the cluster (an index built before its nodes
+// changed) is not trusted: they scan then too.
 func NodeNamed(c *facts.Cluster, name string) *facts.Node {
 	if c == nil {
 		return nil
+	}
+	if c.Lookup != nil {
+		i := c.Lookup.NodeIndex(name)
+		if i < 0 {
+			return nil
+		}
+		if i < len(c.Nodes) && c.Nodes[i].Name == name {
+			return &c.Nodes[i]
+		}
 	}
 	for i := range c.Nodes {
 		if c.Nodes[i].Name == name {
@@ -217,6 +232,11 @@ func NodeOwningIP(c *facts.Cluster, a netip.Addr) string {
 	if c == nil {
 		return ""
 	}
+	if c.Lookup != nil {
+		if i := c.Lookup.IPOwnerIndex(a); i < len(c.Nodes) {
+			return nodeName(c, i)
+		}
+	}
 	for i := range c.Nodes {
 		if NodeHasIP(&c.Nodes[i], a) {
 			return c.Nodes[i].Name
@@ -233,6 +253,11 @@ func NodeOwningPodIP(c *facts.Cluster, a netip.Addr) string {
 		return ""
 	}
 	a = a.WithZone("").Unmap()
+	if c.Lookup != nil {
+		if i := c.Lookup.PodIPOwnerIndex(a); i < len(c.Nodes) {
+			return nodeName(c, i)
+		}
+	}
 	owner, bestBits := "", -1
 	for i := range c.Nodes {
 		for _, s := range c.Nodes[i].PodBlocks {
@@ -246,6 +271,40 @@ func NodeOwningPodIP(c *facts.Cluster, a netip.Addr) string {
 		}
 	}
 	return owner
+}
+
+// nodeName is the name of the cluster's node i, "" for i < 0.
+func nodeName(c *facts.Cluster, i int) string {
+	if i < 0 {
+		return ""
+	}
+	return c.Nodes[i].Name
+}
+
+// KubeNodesNamed returns the cluster's KubeNodes called name, in cluster
+// order (several when bundles disagree on a Node object), none if no
+// KubeNode has the name.
+func KubeNodesNamed(c *facts.Cluster, name string) []facts.KubeNode {
+	out := []facts.KubeNode{}
+	if c == nil {
+		return out
+	}
+	if c.Lookup != nil {
+		idx := c.Lookup.KubeNodeIndexes(name)
+		misfit := func(i int) bool { return i >= len(c.KubeNodes) || c.KubeNodes[i].Name != name }
+		if !slices.ContainsFunc(idx, misfit) {
+			for _, i := range idx {
+				out = append(out, c.KubeNodes[i])
+			}
+			return out
+		}
+	}
+	for i := range c.KubeNodes {
+		if c.KubeNodes[i].Name == name {
+			out = append(out, c.KubeNodes[i])
+		}
+	}
+	return out
 }
 
 // KernelVersion reads major and minor from a kernel release as uname -r prints

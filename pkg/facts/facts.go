@@ -239,6 +239,13 @@ type Cluster struct {
 
 	Nodes []Node `json:"nodes"`
 
+	// Lookup, when set (assemble sets it once the model is final), answers
+	// the cluster-wide lookups (a node by name, the owner of an address or
+	// of a pod address, the KubeNodes by name) without a scan: rules ask
+	// them per block of every node, which a scan makes cubic in the nodes.
+	// Not part of the model's JSON or of CEL.
+	Lookup ClusterLookup `json:"-"`
+
 	// Blocks are the pod blocks known anywhere in the bundles, each with the
 	// node that owns it: a node's own blackhole/cali routes, the tunnel
 	// address Calico annotates on each Node object, the CoreDNS pods' nodes.
@@ -861,4 +868,20 @@ type Resolv struct {
 // picks for address a, -1 for none.
 type RouteLookup interface {
 	Index(a netip.Addr) int
+}
+
+// ClusterLookup indexes a cluster's nodes and KubeNodes. Each answer is an
+// index into Cluster.Nodes or Cluster.KubeNodes, so that it holds for a
+// copy of the cluster too.
+type ClusterLookup interface {
+	// NodeIndex is the first node called name, -1 for none.
+	NodeIndex(name string) int
+	// IPOwnerIndex is the first node that has address a among its IPs,
+	// its InternalIP or its links' addresses, -1 for none.
+	IPOwnerIndex(a netip.Addr) int
+	// PodIPOwnerIndex is the node whose pod block is the most specific to
+	// contain a, the first such node on a tie, -1 for none.
+	PodIPOwnerIndex(a netip.Addr) int
+	// KubeNodeIndexes are the KubeNodes called name, in order.
+	KubeNodeIndexes(name string) []int
 }
