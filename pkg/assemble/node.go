@@ -373,13 +373,7 @@ func ipvsFacts(n *load.Node) []facts.IPVSEntry {
 	// (DNSServices, once the DNS Service IP is known; a rule's own).
 	n.Cite(bundle.IPVSPath)
 	out := make([]facts.IPVSEntry, 0, len(n.IPVS.Services))
-	nreals := 0
-	for _, s := range n.IPVS.Services {
-		nreals += len(s.Reals)
-	}
-	// One backing array for every real server of the table: 2,000 services
-	// are 2,000 small slices otherwise, each rounded up by the allocator.
-	reals := make([]facts.IPVSEntryReal, 0, nreals)
+	var scratch []facts.IPVSEntryReal
 	for _, s := range n.IPVS.Services {
 		fs := facts.IPVSEntry{
 			Proto: s.Proto, Scheduler: s.Scheduler, Persistent: clamp32(int64(s.Persistent)), Line: clamp32(int64(s.Line)),
@@ -388,19 +382,20 @@ func ipvsFacts(n *load.Node) []facts.IPVSEntry {
 			fs.VIP = n.AddrString(s.Addr.Addr())
 			fs.Port = int32(s.Addr.Port())
 		}
-		first := len(reals)
+		scratch = scratch[:0]
 		for _, r := range s.Reals {
 			fr := facts.IPVSEntryReal{
-				Forward: r.Forward, Weight: clamp32(int64(r.Weight)), ActiveConn: clamp32(r.ActiveConn), InActConn: clamp32(r.InActConn),
+				Forward: n.Intern(r.Forward), Weight: clamp32(int64(r.Weight)), ActiveConn: clamp32(r.ActiveConn), InActConn: clamp32(r.InActConn),
 				Line: clamp32(int64(r.Line)),
 			}
 			if r.Addr.IsValid() {
 				fr.IP = n.AddrString(r.Addr.Addr())
 				fr.Port = int32(r.Addr.Port())
 			}
-			reals = append(reals, fr)
+			scratch = append(scratch, fr)
 		}
-		fs.Reals = reals[first:len(reals):len(reals)]
+		// Shared with the other nodes listing the same real servers.
+		fs.Reals = n.IPVSReals(scratch)
 		out = append(out, fs)
 	}
 	return out

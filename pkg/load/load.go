@@ -13,6 +13,7 @@ import (
 	"path"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -454,6 +455,15 @@ func (n *Node) Intern(s string) string {
 		return strings.Clone(s)
 	}
 	return n.sh.intern(s)
+}
+
+// IPVSReals is rs or an equal list another node of the run gave first (see
+// shared.ipvsReals): read only. rs itself is not kept.
+func (n *Node) IPVSReals(rs []facts.IPVSEntryReal) []facts.IPVSEntryReal {
+	if n.sh == nil {
+		return slices.Clone(rs)
+	}
+	return n.sh.ipvsReals(rs)
 }
 
 // PrefixString is p.String(), the same string across the run's nodes.

@@ -2,12 +2,14 @@ package load
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"net/netip"
 	"strings"
 	"sync"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
 )
 
 // sharedPaths are the cluster-level files: the same objects read from the
@@ -43,6 +45,10 @@ type shared struct {
 	addrs    map[netip.Addr]string
 	prefixes map[netip.Prefix]string
 	strs     map[string]string
+
+	realsMu sync.Mutex
+	reals   map[string][]facts.IPVSEntryReal
+	realsKb []byte
 }
 
 type sharedKey struct {
@@ -71,7 +77,7 @@ type manifestRecord struct {
 }
 
 func newShared() *shared {
-	return &shared{m: map[sharedKey]*sharedParse{}, addrs: map[netip.Addr]string{}, prefixes: map[netip.Prefix]string{}, strs: map[string]string{}}
+	return &shared{m: map[sharedKey]*sharedParse{}, addrs: map[netip.Addr]string{}, prefixes: map[netip.Prefix]string{}, strs: map[string]string{}, reals: map[string][]facts.IPVSEntryReal{}}
 }
 
 // addrString is a.String(), one string per address for the whole run: a
@@ -111,6 +117,33 @@ func (sh *shared) intern(s string) string {
 		c = strings.Clone(s)
 		sh.strs[c] = c
 	}
+	return c
+}
+
+// ipvsReals is rs, or an equal list already seen in the run. kube-proxy
+// programs every Service on every node: a fleet's nodes list the same real
+// servers for most virtual services (same addresses, weights, counters and
+// lines), thousands of lists per node. The list returned is shared: read only.
+func (sh *shared) ipvsReals(rs []facts.IPVSEntryReal) []facts.IPVSEntryReal {
+	sh.realsMu.Lock()
+	defer sh.realsMu.Unlock()
+	k := sh.realsKb[:0]
+	for _, r := range rs {
+		k = binary.AppendUvarint(k, uint64(len(r.IP)))
+		k = append(k, r.IP...)
+		k = binary.AppendUvarint(k, uint64(len(r.Forward)))
+		k = append(k, r.Forward...)
+		for _, v := range [...]int32{r.Port, r.Weight, r.ActiveConn, r.InActConn, r.Line} {
+			k = binary.AppendVarint(k, int64(v))
+		}
+	}
+	sh.realsKb = k
+	if have, ok := sh.reals[string(k)]; ok {
+		return have
+	}
+	c := make([]facts.IPVSEntryReal, len(rs))
+	copy(c, rs)
+	sh.reals[string(k)] = c
 	return c
 }
 

@@ -6,10 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
+	"github.com/podnetdiag/podnetdiag/pkg/facts"
 )
 
 const nodesJSON = `{"apiVersion": "v1", "kind": "List", "items": [
@@ -184,5 +186,44 @@ func TestLineQuotesLongLinesCut(t *testing.T) {
 				t.Errorf("Line = %q (%d bytes), want %d bytes", got, len(got), len(tc.want))
 			}
 		})
+	}
+}
+
+// Equal lists of real servers are held once for the run, whichever node
+// gives them; a list differing in any field (a counter, a line, an address
+// that is a prefix of another's) is its own.
+func TestIPVSRealsShared(t *testing.T) {
+	sh := newShared()
+	base := []facts.IPVSEntryReal{{IP: "10.244.1.5", Forward: "Masq", Port: 53, Weight: 1, Line: 4}, {IP: "10.244.2.7", Forward: "Masq", Port: 53, Weight: 1, Line: 5}}
+	with := func(f func(r *facts.IPVSEntryReal)) []facts.IPVSEntryReal {
+		c := slices.Clone(base)
+		f(&c[1])
+		return c
+	}
+	first := sh.ipvsReals(base)
+	base[0].Weight = 9 // the caller's list is not kept
+	if first[0].Weight != 1 {
+		t.Fatalf("the shared list follows the caller's scratch: weight %d", first[0].Weight)
+	}
+	base[0].Weight = 1
+	for _, tc := range []struct {
+		name string
+		rs   []facts.IPVSEntryReal
+		same bool
+	}{
+		{"equal", slices.Clone(base), true},
+		{"an active connection more", with(func(r *facts.IPVSEntryReal) { r.ActiveConn++ }), false},
+		{"another line", with(func(r *facts.IPVSEntryReal) { r.Line++ }), false},
+		{"another weight", with(func(r *facts.IPVSEntryReal) { r.Weight = 0 }), false},
+		{"address and forward split otherwise", with(func(r *facts.IPVSEntryReal) { r.IP, r.Forward = "10.244.2.7M", "asq" }), false},
+		{"one real fewer", base[:1], false},
+	} {
+		got := sh.ipvsReals(tc.rs)
+		if !slices.Equal(got, tc.rs) {
+			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.rs)
+		}
+		if same := &got[0] == &first[0]; same != tc.same {
+			t.Errorf("%s: shared with the first list %v, want %v", tc.name, same, tc.same)
+		}
 	}
 }
