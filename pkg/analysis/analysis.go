@@ -96,7 +96,7 @@ func loadInputs(paths []string, o Options) (*inputs, error) {
 		}
 		f := assemble.NodeFacts(n)
 		l := n.IPVS == nil && n.Routes == nil && n.RoutesAll == nil
-		n.ShedNodeOnly()
+		assemble.ShedNode(n)
 		mu.Lock()
 		built[n], little[n] = f, l
 		mu.Unlock()

@@ -16,6 +16,7 @@ import (
 	"github.com/podnetdiag/podnetdiag/pkg/celext"
 	"github.com/podnetdiag/podnetdiag/pkg/facts"
 	"github.com/podnetdiag/podnetdiag/pkg/load"
+	"github.com/podnetdiag/podnetdiag/pkg/parsers/iptables"
 )
 
 // DefaultDNSServiceIP is kubeadm's cluster DNS address, used when no bundle
@@ -710,8 +711,6 @@ func (b *builder) iptables() {
 		if t == nil {
 			continue
 		}
-		n.IPTables.HasKubeChains = t.HasKubeProxyRules()
-		n.IPTables.HasCalicoChains = t.HasCalicoRules()
 		if a, err := netip.ParseAddr(b.c.DNSServiceIP); err == nil {
 			for _, r := range t.ServiceRules(a) {
 				n.IPTables.DNSServiceRules = append(n.IPTables.DNSServiceRules, ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line))
@@ -724,7 +723,7 @@ func (b *builder) iptables() {
 					IP: be.Dest.Addr().String(), DestPort: int(be.Dest.Port()), Ref: refAt(ln, bundle.IPTablesSavePath, be.Line)})
 			}
 			host := netip.PrefixFrom(a, a.BitLen())
-			for _, chain := range []string{"KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"} {
+			for _, chain := range noEndpointChains {
 				for _, r := range t.RulesIn("filter", chain) {
 					if r.DstPrefix == host && r.Target == "REJECT" && r.DPort == "53" && strings.Contains(strings.Join(r.Comments, " "), "has no endpoints") {
 						n.IPTables.DNSNoEndpoints = append(n.IPTables.DNSNoEndpoints, refAt(ln, bundle.IPTablesSavePath, r.Line))
@@ -732,26 +731,67 @@ func (b *builder) iptables() {
 				}
 			}
 		}
-		for _, r := range t.CalicoIPIPRules() {
-			accept, drop := &n.IPTables.IPIPAccept, &n.IPTables.IPIPDrop
-			if r.Kind == "vxlan" {
-				accept, drop = &n.IPTables.VXLANAccept, &n.IPTables.VXLANDrop
-			}
-			fr := ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line)
-			switch r.Action {
-			case "ACCEPT":
-				*accept = append(*accept, fr)
-			case "DROP":
-				*drop = append(*drop, fr)
-			}
-		}
 		if !n.Has[facts.HasKubeProxy] && n.KubeProxyMode == "" && n.IPTables.HasKubeChains {
 			n.KubeProxyMode, n.KubeProxyModeSource = "iptables", "inferred-iptables"
 		}
-		if ch, ok := t.Chain("filter", "FORWARD"); ok {
-			n.IPTables.ForwardPolicy = ch.Policy
+	}
+}
+
+// noEndpointChains are where kube-proxy rejects a Service without endpoints.
+var noEndpointChains = [...]string{"KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES"}
+
+// iptablesNodeFacts is the part of the iptables facts that needs no other
+// node and no cluster DNS address: built with the node's own facts, so that
+// only what Build reads of the dump is kept (ShedNode).
+func iptablesNodeFacts(ln *load.Node, f *facts.IPTables) {
+	t := ln.IPTables
+	if t == nil {
+		return
+	}
+	f.HasKubeChains = t.HasKubeProxyRules()
+	f.HasCalicoChains = t.HasCalicoRules()
+	for _, r := range t.CalicoIPIPRules() {
+		accept, drop := &f.IPIPAccept, &f.IPIPDrop
+		if r.Kind == "vxlan" {
+			accept, drop = &f.VXLANAccept, &f.VXLANDrop
+		}
+		fr := ruleFact(ln, r.Chain, r.Target, int(r.Packets), int(r.Bytes), strings.Join(r.Comments, "; "), r.Line)
+		switch r.Action {
+		case "ACCEPT":
+			*accept = append(*accept, fr)
+		case "DROP":
+			*drop = append(*drop, fr)
 		}
 	}
+	if ch, ok := t.Chain("filter", "FORWARD"); ok {
+		f.ForwardPolicy = ln.Intern(ch.Policy)
+	}
+}
+
+// keptForBuild says which iptables-save rules Build still reads once the
+// node's own facts are built: kube-proxy's NAT rules for Services (the DNS
+// Service IP is known only once every bundle is read), its rejects of
+// Services without endpoints, and the raw table's NOTRACK rules (judged
+// against the DNS and CoreDNS addresses). Felix's chains, the bulk of a
+// Calico node's dump, are read by then.
+func keptForBuild(r *iptables.Rule) bool {
+	switch {
+	case r.Table == "raw":
+		return true
+	case r.Chain == noEndpointChains[0] || r.Chain == noEndpointChains[1]:
+		return r.Table == "" || r.Table == "nat" || r.Table == "filter"
+	case iptables.IsServiceChain(r.Chain):
+		return r.Table == "" || r.Table == "nat"
+	}
+	return false
+}
+
+// ShedNode lets go of what only n's own facts read, once NodeFacts(n) is
+// built: load.Node.ShedNodeOnly, and the iptables-save rules Build does not
+// read (keptForBuild).
+func ShedNode(n *load.Node) {
+	n.IPTables = n.IPTables.Compact(keptForBuild)
+	n.ShedNodeOnly()
 }
 
 // calicoSets reads felix's ipsets of node addresses (the part of the

@@ -33,7 +33,6 @@ func (b *builder) dnsCauses() {
 		kernelLog(n, f)
 		conntrackFacts(n, f)
 		nodeLocalDNS(n, f)
-		hostTunnelDrops(n, f)
 	}
 	b.coreDNSConfig()
 	b.coreDNSLog()

@@ -67,7 +67,9 @@ func nodeFacts(n *load.Node) facts.Node {
 	f.Routes = routeFacts(n)
 	f.RouteGets = routeGetFacts(n)
 	f.IPVS = ipvsFacts(n)
+	iptablesNodeFacts(n, &f.IPTables)
 	calicoSets(n, &f.IPTables)
+	hostTunnelDrops(n, &f)
 	// The counters read before and after the capture window are read by
 	// these two alone: built here, their parses can go with the node's own.
 	tunnelDrops(n, &f.IPTables)
