@@ -19,8 +19,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/klauspost/compress/s2"
-
 	"github.com/podnetdiag/podnetdiag/pkg/bundle"
 	"github.com/podnetdiag/podnetdiag/pkg/capture"
 	"github.com/podnetdiag/podnetdiag/pkg/diag"
@@ -146,6 +144,8 @@ type Node struct {
 	// one file unpacked last (cached: a finding cites lines of a file).
 	// sh is the run's shared parses and strings (nil for Load alone).
 	sh *shared
+	// pk packs the node's text where there is no sh.
+	pk packer
 	// src is the node as its refs' source of text (Cite).
 	src *facts.Source
 
@@ -496,7 +496,7 @@ func (n *Node) Line(p string, line int) string {
 		}
 	case n.packed[p] != nil:
 		if n.unpackedPath != p {
-			d, err := s2.Decode(nil, n.packed[p])
+			d, err := n.packer().unpack(n.packed[p])
 			if err != nil {
 				return "" // our own encoding: cannot happen
 			}
@@ -695,21 +695,30 @@ func (n *Node) DropParses() {
 func (n *Node) Pack() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var buf []byte
+	pk := n.packer()
 	for p, data := range n.raw {
 		if sharedPaths[p] {
 			continue
 		}
+		b, ok := pk.pack(data)
+		if !ok {
+			return // the text stays unpacked: quoted all the same
+		}
 		if n.packed == nil {
 			n.packed = map[string][]byte{}
 		}
-		// s2.Encode returns a slice of its worst-case buffer: keep only
-		// what the encoding takes.
-		buf = s2.EncodeBetter(buf[:cap(buf)], data)
-		n.packed[p] = append([]byte(nil), buf...)
+		n.packed[p] = b
 		delete(n.raw, p)
 		delete(n.lineStarts, p)
 	}
+}
+
+// packer is the run's, or the node's own when loaded alone.
+func (n *Node) packer() *packer {
+	if n.sh != nil {
+		return &n.sh.pk
+	}
+	return &n.pk
 }
 
 // ClusterScope reports whether n is the cluster/ folder of `collect cluster`:

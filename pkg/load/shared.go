@@ -46,6 +46,8 @@ type shared struct {
 	prefixes map[netip.Prefix]string
 	strs     map[string]string
 
+	pk packer
+
 	realsMu sync.Mutex
 	reals   map[string][]facts.IPVSEntryReal
 	realsKb []byte
