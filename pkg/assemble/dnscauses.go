@@ -28,12 +28,6 @@ var linkLocal = netip.MustParsePrefix("169.254.0.0/16")
 // and pods, network policy, Calico's policy-only mode and pools overlapping
 // addresses outside the pod network.
 func (b *builder) dnsCauses() {
-	for i, n := range b.nodes {
-		f := &b.c.Nodes[i]
-		kernelLog(n, f)
-		conntrackFacts(n, f)
-		nodeLocalDNS(n, f)
-	}
 	b.coreDNSConfig()
 	b.coreDNSLog()
 	b.coreDNSPodStates()

@@ -124,6 +124,10 @@ func nodeFacts(n *load.Node) facts.Node {
 		}
 	}
 	f.TunnelAddr, f.TunnelDevice = tunnelAddr(f.Links)
+	// The causes beyond the runbook's path that need no other node.
+	kernelLog(n, &f)
+	conntrackFacts(n, &f)
+	nodeLocalDNS(n, &f)
 	return f
 }
 

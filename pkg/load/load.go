@@ -671,6 +671,31 @@ func (n *Node) ShedNodeOnly() {
 			*r = &iptables.Result{}
 		}
 	}
+	// The counters of the capture window, the kernel log and conntrack's
+	// totals are the node's own facts too.
+	for _, c := range []*Counters{&n.Before, &n.After} {
+		for _, r := range []**conntrack.Result{&c.Conntrack, &c.ProcConntrack} {
+			if *r != nil {
+				*r = &conntrack.Result{}
+			}
+		}
+		for _, r := range []**procnet.Result{&c.SNMP, &c.Netstat} {
+			if *r != nil {
+				*r = &procnet.Result{}
+			}
+		}
+		if len(c.Ethtool) > 0 {
+			c.Ethtool = map[string]*ethtool.StatsResult{}
+		}
+	}
+	for _, r := range []**conntrack.Result{&n.Conntrack, &n.ProcConntrack} {
+		if *r != nil {
+			*r = &conntrack.Result{}
+		}
+	}
+	if n.Dmesg != nil {
+		n.Dmesg = &kernlog.Result{}
+	}
 }
 
 // DropParses lets go of every parse result of the node, keeping its name,
