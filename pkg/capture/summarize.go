@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -496,6 +497,10 @@ func (st *state) finish() {
 		f := t.flow
 		if f.Inner == nil {
 			f.Inner = []InnerFlow{}
+		} else if cap(f.Inner) > len(f.Inner)+len(f.Inner)/8 {
+			// The list grew by doubling; a fleet's analysis holds every
+			// node's summary until the captures are joined.
+			f.Inner = slices.Clone(f.Inner)
 		}
 		sort.SliceStable(f.Inner, func(i, j int) bool { return f.Inner[i].Packets > f.Inner[j].Packets })
 		s.Tunnels = append(s.Tunnels, f)
