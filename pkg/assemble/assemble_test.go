@@ -1,6 +1,7 @@
 package assemble
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -208,6 +209,48 @@ func TestSharedAddressesNameNoNode(t *testing.T) {
 	for _, n := range c.Nodes {
 		if len(n.IPs) != 1 || strings.HasPrefix(n.IPs[0], "172.17.") {
 			t.Errorf("%s IPs %v, want its eth0 address only", n.Name, n.IPs)
+		}
+	}
+}
+
+// A link's addresses come from one file, cited by line: ip addr's; those of
+// ip-link.txt (where it is `ip -d addr`) only for a link ip addr gives none.
+func TestLinkAddressesComeFromOneFile(t *testing.T) {
+	linkOut := func(prefix string) string {
+		return "2: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc fq_codel state UP mode DEFAULT group default qlen 1000\n" +
+			"    link/ether 52:54:00:00:00:02 brd ff:ff:ff:ff:ff:ff promiscuity 0\n" +
+			"    inet " + prefix + " scope global eth0\n"
+	}
+	for _, tc := range []struct {
+		name      string
+		files     string
+		wantAddrs []string
+		wantFile  string
+		wantLine  int32
+	}{
+		{"ip addr alone", "-- a/net/ip-addr.txt --\n" + addr("eth0 10.0.0.11/24"), []string{"10.0.0.11/24"}, "net/ip-addr.txt", 6},
+		{"ip -d link with addresses alone", "-- a/net/ip-link.txt --\n" + linkOut("10.0.0.12/24"), []string{"10.0.0.12/24"}, "net/ip-link.txt", 3},
+		{"both: ip addr's", "-- a/net/ip-link.txt --\n" + linkOut("10.0.0.12/24") + "-- a/net/ip-addr.txt --\n" + addr("eth0 10.0.0.11/24"),
+			[]string{"10.0.0.11/24"}, "net/ip-addr.txt", 6},
+		{"ip -d link without addresses", "-- a/net/ip-link.txt --\n" + strings.Join(strings.Split(linkOut("x"), "\n")[:2], "\n") + "\n", nil, "", 0},
+	} {
+		c := build(t, tc.files, Options{})
+		var eth0 *facts.Link
+		for i := range node(t, c, "a").Links {
+			if l := &node(t, c, "a").Links[i]; l.Name == "eth0" {
+				eth0 = l
+			}
+		}
+		if eth0 == nil {
+			t.Errorf("%s: no eth0", tc.name)
+			continue
+		}
+		if !slices.Equal(eth0.Addrs, tc.wantAddrs) || eth0.AddrFile != tc.wantFile || len(eth0.AddrLines) != len(tc.wantAddrs) {
+			t.Errorf("%s: addrs %v from %q lines %v, want %v from %q", tc.name, eth0.Addrs, eth0.AddrFile, eth0.AddrLines, tc.wantAddrs, tc.wantFile)
+			continue
+		}
+		if len(tc.wantAddrs) > 0 && eth0.AddrLines[0] != tc.wantLine {
+			t.Errorf("%s: line %d, want %d", tc.name, eth0.AddrLines[0], tc.wantLine)
 		}
 	}
 }

@@ -121,12 +121,13 @@ func nodeLocalDNS(n *load.Node, f *facts.Node) {
 	addr := netip.MustParseAddr(nl.Addr)
 	if f.Has[facts.HasAddrs] || f.Has[facts.HasLinks] {
 		nl.IfaceKnown = true
-		for _, l := range f.Links {
+		for li := range f.Links {
+			l := &f.Links[li]
 			for j, p := range l.Addrs {
 				if pp, err := netip.ParsePrefix(p); err == nil && pp.Addr() == addr {
 					nl.OnIface, nl.Iface = true, l.Name
-					if j < len(l.AddrRefs) {
-						nl.IfaceRef = l.AddrRefs[j]
+					if j < len(l.AddrLines) {
+						nl.IfaceRef = addrRef(n, l, j)
 					}
 				}
 			}
@@ -340,14 +341,16 @@ func (b *builder) poolOverlaps() {
 		seen[a] = true
 		addrs = append(addrs, addr{a, what, ref})
 	}
-	for _, n := range b.c.Nodes {
-		for _, l := range n.Links {
-			if internalLink(l) {
+	for i := range b.c.Nodes {
+		n := &b.c.Nodes[i]
+		for li := range n.Links {
+			l := &n.Links[li]
+			if internalLink(*l) {
 				continue
 			}
 			for j, p := range l.Addrs {
-				if pp, err := netip.ParsePrefix(p); err == nil && j < len(l.AddrRefs) {
-					add(pp.Addr().String(), "address of node "+n.Name+" ("+l.Name+")", l.AddrRefs[j])
+				if pp, err := netip.ParsePrefix(p); err == nil && j < len(l.AddrLines) {
+					add(pp.Addr().String(), "address of node "+n.Name+" ("+l.Name+")", addrRef(b.nodes[i], l, j))
 				}
 			}
 		}

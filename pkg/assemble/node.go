@@ -136,7 +136,7 @@ func nodeFacts(n *load.Node) facts.Node {
 func linkFacts(n *load.Node) []facts.Link {
 	var out []facts.Link
 	index := map[string]int{}
-	add := func(l iplink.Link, file string) {
+	add := func(l iplink.Link, file string, withAddrs bool) {
 		if i, ok := index[l.Name]; ok {
 			fl := &out[i]
 			if fl.Kind == "" || fl.Kind == "ether" {
@@ -147,7 +147,9 @@ func linkFacts(n *load.Node) []facts.Link {
 			if fl.MTU == 0 {
 				fl.MTU = l.MTU
 			}
-			addAddrs(n, fl, l, file)
+			if withAddrs {
+				addAddrs(n, fl, l, file)
+			}
 			return
 		}
 		fl := facts.Link{
@@ -170,21 +172,33 @@ func linkFacts(n *load.Node) []facts.Link {
 				fl.TunnelRemote = t.Remote.String()
 			}
 		}
-		addAddrs(n, &fl, l, file)
+		if withAddrs {
+			addAddrs(n, &fl, l, file)
+		}
 		index[l.Name] = len(out)
 		out = append(out, fl)
 	}
+	// A link's addresses come from one file (its lines are cited by line
+	// alone): ip addr's, else those `ip -d link` printed (a hand-made bundle
+	// whose ip-link.txt is `ip -d addr`).
 	if n.Link != nil {
 		for _, l := range n.Link.Links {
 			if l.Netns == "" {
-				add(l, bundle.IPLinkPath)
+				add(l, bundle.IPLinkPath, false)
 			}
 		}
 	}
 	if n.Addr != nil {
 		for _, l := range n.Addr.Links {
 			if l.Netns == "" {
-				add(l, bundle.IPAddrPath)
+				add(l, bundle.IPAddrPath, true)
+			}
+		}
+	}
+	if n.Link != nil {
+		for _, l := range n.Link.Links {
+			if i, ok := index[l.Name]; ok && l.Netns == "" && out[i].AddrFile == "" {
+				addAddrs(n, &out[i], l, bundle.IPLinkPath)
 			}
 		}
 	}
@@ -193,12 +207,14 @@ func linkFacts(n *load.Node) []facts.Link {
 }
 
 func addAddrs(n *load.Node, fl *facts.Link, l iplink.Link, file string) {
+	if len(l.Addrs) == 0 || (fl.AddrFile != "" && fl.AddrFile != file) {
+		return
+	}
 	// kube-ipvs0 holds every Service IP (thousands): the lists are sized
 	// once, not grown by doubling, and duplicates found through a set, not
 	// a scan of the list per address.
-	addrsNil, refsNil := fl.Addrs == nil, fl.AddrRefs == nil
 	fl.Addrs = slices.Grow(fl.Addrs, len(l.Addrs))
-	fl.AddrRefs = slices.Grow(fl.AddrRefs, len(l.Addrs))
+	fl.AddrLines = slices.Grow(fl.AddrLines, len(l.Addrs))
 	have := make(map[netip.Prefix]bool, len(fl.Addrs)+len(l.Addrs))
 	for _, s := range fl.Addrs {
 		if p, err := netip.ParsePrefix(s); err == nil {
@@ -211,15 +227,23 @@ func addAddrs(n *load.Node, fl *facts.Link, l iplink.Link, file string) {
 		}
 		have[a.Prefix] = true
 		fl.Addrs = append(fl.Addrs, n.PrefixString(a.Prefix))
-		fl.AddrRefs = append(fl.AddrRefs, refAt(n, file, a.Line))
+		fl.AddrLines = append(fl.AddrLines, clamp32(int64(a.Line)))
 	}
-	fl.Addrs, fl.AddrRefs = slices.Clip(fl.Addrs), slices.Clip(fl.AddrRefs)
-	if len(fl.Addrs) == 0 && addrsNil {
-		fl.Addrs = nil // as before: no address is null in the model's JSON
+	fl.Addrs, fl.AddrLines = slices.Clip(fl.Addrs), slices.Clip(fl.AddrLines)
+	if len(fl.Addrs) == 0 {
+		fl.Addrs, fl.AddrLines = nil, nil // as before: no address is null in the model's JSON
+		return
 	}
-	if len(fl.AddrRefs) == 0 && refsNil {
-		fl.AddrRefs = nil
+	fl.AddrFile = file
+	n.Cite(file)
+}
+
+// addrRef is the evidence of the j-th address of link l of node n.
+func addrRef(n *load.Node, l *facts.Link, j int) facts.Ref {
+	if j >= len(l.AddrLines) || l.AddrFile == "" {
+		return facts.Ref{}
 	}
+	return refAt(n, l.AddrFile, int(l.AddrLines[j]))
 }
 
 // linkKind names what a link is, from `-d` details when present, else from its

@@ -509,8 +509,11 @@ type Link struct {
 	Flags  []string `json:"flags"`
 	Master string   `json:"master"`
 	Addrs  []string `json:"addrs"` // prefixes, e.g. "10.0.0.11/24"
-	// AddrRefs[i] is the line of Addrs[i].
-	AddrRefs []Ref `json:"addrRefs"`
+	// AddrLines[i] is the line of Addrs[i] in AddrFile (net/ip-addr.txt, or
+	// net/ip-link.txt where that is `ip -d addr`): lines, not refs, as
+	// kube-ipvs0 holds every Service IP and a fleet every node's.
+	AddrLines []int32 `json:"addrLines"`
+	AddrFile  string  `json:"addrFile,omitempty"`
 	// VXLAN: VNI, local VTEP address, UDP port, underlay device.
 	VXLANID      int    `json:"vxlanID"`
 	VXLANLocal   string `json:"vxlanLocal"`
