@@ -805,6 +805,10 @@ func calicoSets(ln *load.Node, f *facts.IPTables) {
 	if s := ln.IPSet.Get("cali40all-hosts-net"); s != nil {
 		f.SetsFrom = "ipset"
 		f.AllHostsNetKnown = s.Complete()
+		// A node's set names every node: sized once, not grown by doubling.
+		if len(s.Members) > 0 {
+			f.AllHostsNet, f.AllHostsNetIPs = make([]string, 0, len(s.Members)), make(map[string]bool, len(s.Members))
+		}
 		for _, m := range s.Members {
 			addSetMember(ln, &f.AllHostsNet, &f.AllHostsNetIPs, &f.AllHostsNetNets, m.Value)
 		}
@@ -812,6 +816,9 @@ func calicoSets(ln *load.Node, f *facts.IPTables) {
 	if s := ln.IPSet.Get("cali40all-vxlan-net"); s != nil {
 		f.SetsFrom = "ipset"
 		f.AllVXLANNetKnown = s.Complete()
+		if len(s.Members) > 0 {
+			f.AllVXLANNet, f.AllVXLANNetIPs = make([]string, 0, len(s.Members)), make(map[string]bool, len(s.Members))
+		}
 		for _, m := range s.Members {
 			addSetMember(ln, &f.AllVXLANNet, &f.AllVXLANNetIPs, &f.AllVXLANNetNets, m.Value)
 		}
