@@ -70,7 +70,7 @@ func TestTunnelDropCountsSayTheirWindow(t *testing.T) {
 				for _, file := range tt.cites {
 					cited := false
 					for _, e := range f.Evidence {
-						cited = cited || e.File == file && e.Line > 0
+						cited = cited || e.File() == file && e.Line > 0
 					}
 					if !cited {
 						t.Errorf("evidence %+v does not cite a line of %s", f.Evidence, file)
@@ -107,7 +107,7 @@ func TestPolicyDropsFromFelixNFTables(t *testing.T) {
 		}
 		cited := false
 		for _, e := range f.Evidence {
-			cited = cited || e.Node == "edge-w1" && e.File == "net/nft-ruleset.txt" && strings.Contains(e.Text, "Drop if no policies passed packet")
+			cited = cited || e.Node() == "edge-w1" && e.File() == "net/nft-ruleset.txt" && strings.Contains(e.Text, "Drop if no policies passed packet")
 		}
 		if !cited {
 			t.Errorf("evidence %+v does not cite felix's nftables drop rule", f.Evidence)
@@ -153,7 +153,7 @@ func TestArrivalDropsCiteTheHostFirewall(t *testing.T) {
 				}
 				cited := false
 				for _, e := range f.Evidence {
-					cited = cited || e.File == tt.cites && strings.Contains(e.Text, "4789")
+					cited = cited || e.File() == tt.cites && strings.Contains(e.Text, "4789")
 				}
 				if tt.cites != "" && !cited {
 					t.Errorf("evidence %+v does not cite the host rule in %s", f.Evidence, tt.cites)

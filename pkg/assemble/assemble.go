@@ -518,7 +518,7 @@ func (b *builder) encapsulation() {
 			}
 			if !seen[mode] {
 				seen[mode] = true
-				if n.EncapRef.File == "" {
+				if n.EncapRef.File() == "" {
 					n.EncapRef = r.Ref
 				}
 			}

@@ -47,7 +47,7 @@ func (b *builder) calicoAbsent() {
 		switch {
 		case manifestSkipped(ln, bundle.CalicoEnvPath, "no calico-node process"):
 			noProcess = append(noProcess, n.Name)
-			refs = append(refs, facts.Ref{Node: n.Name, File: bundle.ManifestPath, Text: "calico/calico-node-env.txt skipped: no calico-node process on this node"})
+			refs = append(refs, facts.NewRef(n.Name, bundle.ManifestPath, 0, "calico/calico-node-env.txt skipped: no calico-node process on this node"))
 		case n.Has[facts.HasIPTables] && !n.IPTables.HasCalicoChains &&
 			((n.Has[facts.HasNFT] && !n.NFT.HasCalicoTable) || n.Has[facts.HasLinks]):
 			noChains = append(noChains, n.Name)

@@ -100,7 +100,7 @@ func TestCalicoAbsent(t *testing.T) {
 				t.Errorf("refs %+v, want %d", c.CalicoAbsentRefs, tc.refs)
 			}
 			for _, r := range c.CalicoAbsentRefs {
-				if r.Node == "" || r.File == "" {
+				if r.Node() == "" || r.File() == "" {
 					t.Errorf("ref %+v lacks its node or file", r)
 				}
 			}

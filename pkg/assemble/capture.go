@@ -2,7 +2,6 @@ package assemble
 
 import (
 	"fmt"
-	"math"
 	"net/netip"
 	"path"
 	"sort"
@@ -21,7 +20,7 @@ import (
 const maxClockSkew = 2 * time.Second
 
 func pktRef(n *load.Node, file string, packet int, text string) facts.Ref {
-	return facts.Ref{Node: n.Name, File: file, Packet: int32(min(packet, math.MaxInt32)), Text: text}
+	return facts.PacketRef(n.Name, file, packet, text)
 }
 
 // captures turns each node's capture summaries into facts, then joins what
@@ -52,7 +51,7 @@ func captureFact(n *load.Node, file string, s *capture.Summary) facts.Capture {
 	fc := facts.Capture{
 		File: file, Iface: strings.TrimSuffix(strings.TrimSuffix(base, path.Ext(base)), ".pcap"),
 		StartMs: int(s.FirstNs / 1e6), EndMs: int(s.LastNs / 1e6), Packets: int(s.Packets),
-		Ref: facts.Ref{Node: n.Name, File: file},
+		Ref: facts.FileRef(n.Name, file),
 	}
 	for _, t := range s.Tunnels {
 		fc.Tunnels = append(fc.Tunnels, facts.TunnelFlow{
@@ -317,10 +316,10 @@ func (b *builder) delivered(p *facts.TunnelPath) {
 			ln, fn = b.nodes[i], &b.c.Nodes[i]
 		}
 	}
-	if ln == nil || p.RecvRef.File == "" {
+	if ln == nil || p.RecvRef.File() == "" {
 		return
 	}
-	sum := ln.Captures[p.RecvRef.File]
+	sum := ln.Captures[p.RecvRef.File()]
 	if sum == nil {
 		return
 	}
@@ -347,7 +346,7 @@ func (b *builder) delivered(p *facts.TunnelPath) {
 	}
 	var recv *facts.Capture
 	for i := range fn.Captures {
-		if fn.Captures[i].File == p.RecvRef.File {
+		if fn.Captures[i].File == p.RecvRef.File() {
 			recv = &fn.Captures[i]
 		}
 	}

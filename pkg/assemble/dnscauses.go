@@ -43,7 +43,7 @@ func kernelLog(n *load.Node, f *facts.Node) {
 	}
 	f.Has[facts.HasKernelLog] = true
 	k := &f.KernelLog
-	k.Known, k.Ref = true, facts.Ref{Node: n.Name, File: bundle.DmesgPath}
+	k.Known, k.Ref = true, facts.FileRef(n.Name, bundle.DmesgPath)
 	k.ConntrackFull = n.Dmesg.Count(kernlog.KindConntrackFull)
 	if e, ok := n.Dmesg.First(kernlog.KindConntrackFull); ok {
 		k.ConntrackFullRef = refAt(n, bundle.DmesgPath, e.Line)
@@ -60,9 +60,9 @@ func kernelLog(n *load.Node, f *facts.Node) {
 func conntrackFacts(n *load.Node, f *facts.Node) {
 	switch {
 	case n.Conntrack != nil:
-		f.ConntrackSource, f.ConntrackRef = "conntrack -S", facts.Ref{Node: n.Name, File: bundle.ConntrackStats}
+		f.ConntrackSource, f.ConntrackRef = "conntrack -S", facts.FileRef(n.Name, bundle.ConntrackStats)
 	case n.ProcConntrack != nil:
-		f.ConntrackSource, f.ConntrackRef = "/proc/net/stat/nf_conntrack", facts.Ref{Node: n.Name, File: bundle.ProcConntrackStatPath}
+		f.ConntrackSource, f.ConntrackRef = "/proc/net/stat/nf_conntrack", facts.FileRef(n.Name, bundle.ProcConntrackStatPath)
 		f.Has[facts.HasConntrack] = true
 		if f.Conntrack == nil {
 			f.Conntrack = map[string]int{}
@@ -93,7 +93,7 @@ func conntrackFacts(n *load.Node, f *facts.Node) {
 		}
 		f.ConntrackGrowth[k] = int(a - bv)
 	}
-	f.ConntrackGrowthRef = facts.Ref{Node: n.Name, File: afterPath}
+	f.ConntrackGrowthRef = facts.FileRef(n.Name, afterPath)
 }
 
 func nodeLocalDNS(n *load.Node, f *facts.Node) {
@@ -237,7 +237,7 @@ func (b *builder) coreDNSConfig() {
 		}
 	}
 	c := &b.c.CoreDNSConfig
-	c.Known, c.Ref = true, facts.Ref{Node: n.Name, File: bundle.CorednsConfigMapPath}
+	c.Known, c.Ref = true, facts.FileRef(n.Name, bundle.CorednsConfigMapPath)
 	for _, fw := range n.Corefile.Forwards() {
 		cf := facts.CoreDNSForward{Zone: fw.Server, To: fw.To, Ref: refAt(n, bundle.CorednsConfigMapPath, fw.Line)}
 		for _, t := range fw.To {

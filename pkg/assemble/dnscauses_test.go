@@ -102,7 +102,7 @@ data:
 	var targets []string
 	for _, d := range p.Denials {
 		targets = append(targets, d.Target)
-		if d.Policy != "shop/deny" || d.Ref.File != "kube/networkpolicies.json" || d.Ref.Line != 1 || d.Scope != "namespace" {
+		if d.Policy != "shop/deny" || d.Ref.File() != "kube/networkpolicies.json" || d.Ref.Line != 1 || d.Scope != "namespace" {
 			t.Errorf("denial %+v", d)
 		}
 	}

@@ -72,7 +72,7 @@ func TestNeverAFalseCriticalFromADefaultGuess(t *testing.T) {
 				t.Errorf("got %s (%s, known %v, name %q), want %s (%s, known %v, name %q); candidates %+v",
 					c.DNSServiceIP, c.DNSServiceIPSource, c.DNSServiceIPKnown, c.DNSServiceName, tc.want, tc.source, tc.known, tc.svcName, c.DNSServiceIPCandidates)
 			}
-			if tc.known && c.DNSServiceIPSource != "flag" && c.DNSServiceIPRef.File == "" {
+			if tc.known && c.DNSServiceIPSource != "flag" && c.DNSServiceIPRef.File() == "" {
 				t.Errorf("no evidence for the DNS Service IP")
 			}
 		})

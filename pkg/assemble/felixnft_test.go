@@ -82,10 +82,10 @@ Members:
 			}
 			d := it.VXLANDropped
 			if d.Packets != tt.dropped || d.Source != "snapshot" || len(d.Refs) != 1 ||
-				d.Refs[0].File+":"+fmt.Sprint(d.Refs[0].Line) != tt.dropFile {
+				d.Refs[0].File()+":"+fmt.Sprint(d.Refs[0].Line) != tt.dropFile {
 				t.Errorf("dropped %+v, want %d snapshot at %s", d, tt.dropped, tt.dropFile)
 			}
-			if got := n.FelixPolicyDropsRef.File + ":" + fmt.Sprint(n.FelixPolicyDropsRef.Line); n.FelixPolicyDrops != tt.policyDrops || got != tt.policyDropRef {
+			if got := n.FelixPolicyDropsRef.File() + ":" + fmt.Sprint(n.FelixPolicyDropsRef.Line); n.FelixPolicyDrops != tt.policyDrops || got != tt.policyDropRef {
 				t.Errorf("policy drops %d at %s, want %d at %s", n.FelixPolicyDrops, got, tt.policyDrops, tt.policyDropRef)
 			}
 			if n.NFT.HasCalicoTable != tt.calicoTable {

@@ -43,7 +43,7 @@ COMMIT
 	n := node(t, build(t, archive, Options{}), "n1")
 	var got []string
 	for _, r := range n.HostTunnelDrops {
-		got = append(got, fmt.Sprintf("%s %s %d %s:%d", r.Kind, r.Where, r.Packets, r.Ref.File, r.Ref.Line))
+		got = append(got, fmt.Sprintf("%s %s %d %s:%d", r.Kind, r.Where, r.Packets, r.Ref.File(), r.Ref.Line))
 	}
 	want := []string{
 		"vxlan table inet hostfw chain input -1 net/nft-ruleset.txt:4",

@@ -24,7 +24,7 @@ const (
 // refAt builds the evidence for a line of one of n's files. The line's text
 // is quoted only if a finding cites it (facts.Ref.ResolveText).
 func refAt(n *load.Node, file string, line int) facts.Ref {
-	return facts.LineRef(n.Name, file, line, n.Cite(file))
+	return facts.RefAt(n.Cite(file), line)
 }
 
 // nodeFacts turns what one bundle says about its own node into facts. Cross-node
@@ -76,7 +76,7 @@ func nodeFacts(n *load.Node) facts.Node {
 	felixDrops(n, &f)
 	for iface, r := range n.Ethtool {
 		file := bundle.EthtoolDir + "/" + iface + ".txt"
-		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.Ref{Node: n.Name, File: file}}
+		e := facts.Ethtool{Features: map[string]facts.Feature{}, Ref: facts.FileRef(n.Name, file)}
 		for _, ft := range r.Features {
 			e.Features[n.Intern(ft.Name)] = facts.Feature{On: ft.On, Fixed: ft.Fixed, Ref: refAt(n, file, ft.Line)}
 		}
@@ -115,7 +115,7 @@ func nodeFacts(n *load.Node) facts.Node {
 		for _, e := range n.Resolv.Nameservers {
 			f.Resolv.Nameservers = append(f.Resolv.Nameservers, e.Addr.String())
 		}
-		f.Resolv.Ref = facts.Ref{Node: n.Name, File: bundle.ResolvConfPath}
+		f.Resolv.Ref = facts.FileRef(n.Name, bundle.ResolvConfPath)
 	}
 	if n.Conntrack != nil {
 		f.Conntrack = map[string]int{}

@@ -162,7 +162,7 @@ func (b *builder) calicoRoutes() string {
 		case len(n.PodBlocks) > 0:
 			return fmt.Sprintf("%s routes its own Calico pod block %s", n.Name, n.PodBlocks[0])
 		case n.Encapsulation != "" && n.Encapsulation != facts.EncapUnknown:
-			return fmt.Sprintf("%s routes pod blocks of other nodes (%s, %s:%d)", n.Name, n.Encapsulation, n.EncapRef.File, n.EncapRef.Line)
+			return fmt.Sprintf("%s routes pod blocks of other nodes (%s, %s:%d)", n.Name, n.Encapsulation, n.EncapRef.File(), n.EncapRef.Line)
 		}
 		for _, p := range n.BGPPeers {
 			if p.Established {

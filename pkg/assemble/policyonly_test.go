@@ -94,7 +94,7 @@ spec:
 			if !strings.Contains(got, tc.whyHas) {
 				t.Errorf("why %q lacks %q", got, tc.whyHas)
 			}
-			if c.CalicoPolicyOnlyRef.File != tc.refFile || c.CalicoPolicyOnlyRef.Line != tc.refLine {
+			if c.CalicoPolicyOnlyRef.File() != tc.refFile || c.CalicoPolicyOnlyRef.Line != tc.refLine {
 				t.Errorf("ref %+v, want %s:%d", c.CalicoPolicyOnlyRef, tc.refFile, tc.refLine)
 			}
 			if c.CloudCNI != tc.cloud {

@@ -103,7 +103,7 @@ COMMIT
 				var files []string
 				var lines []int
 				for _, r := range d.Refs {
-					files, lines = append(files, r.File), append(lines, int(r.Line))
+					files, lines = append(files, r.File()), append(lines, int(r.Line))
 				}
 				check(c.kind, c.want, d.Packets, d.Source, d.Note, files, lines)
 			}

@@ -187,6 +187,7 @@ func (l *netLib) CompileOptions() []cel.EnvOption {
 	return []cel.EnvOption{
 		// Native types first: ext.Network wraps whatever adapter it finds.
 		ext.NativeTypes(nativeTypes()...),
+		refFields(),
 		ext.Network(),
 		cel.Function("addrOf",
 			cel.Overload("addr_of_string", []*cel.Type{cel.StringType}, cel.StringType,

@@ -27,7 +27,7 @@ func testCluster() *facts.Cluster {
 				},
 				Routes: []facts.Route{
 					{Dst: "0.0.0.0/0", Default: true, Via: "10.0.0.254", Dev: "eth1", Metric: 200},
-					{Dst: "0.0.0.0/0", Default: true, Via: "10.0.0.1", Dev: "eth0", Metric: 100, Ref: facts.Ref{Node: "node-a", File: "net/ip-route.txt", Line: 2}},
+					{Dst: "0.0.0.0/0", Default: true, Via: "10.0.0.1", Dev: "eth0", Metric: 100, Ref: facts.NewRef("node-a", "net/ip-route.txt", 2, "")},
 					{Dst: "10.0.0.0/24", Dev: "eth0", Scope: "link", Src: "10.0.0.11"},
 					{Type: "blackhole", Dst: "10.244.0.0/26", Proto: "bird"},
 					{Dst: "10.244.0.5", Dev: "cali1234", Scope: "link"},
@@ -206,6 +206,16 @@ func TestLibrary(t *testing.T) {
 		{name: "kubeNodesNamed gives Node objects whose fields rules read", expr: "kubeNodesNamed(cluster, 'node-b')[0].tunnelAddr", want: types.String("10.244.1.1")},
 		{name: "a misspelled KubeNode field fails at compile time", expr: "kubeNodesNamed(cluster, 'node-b')[0].tunelAddr", wantCompileErr: []string{"undefined field 'tunelAddr'"}},
 		{name: "lookups work on nodes taken from cluster.nodes", expr: "cluster.nodes.filter(n, hasRouteTo(n, '10.244.1.5')).map(n, n.name)", want: types.NewStringList(types.DefaultTypeAdapter, []string{"node-a"})},
+
+		{name: "a ref's node is read from the location it shares", expr: "routeGet(node, '8.8.8.8').ref.node", want: types.String("node-a")},
+		{name: "a ref's file", expr: "routeGet(node, '8.8.8.8').ref.file", want: types.String("net/ip-route.txt")},
+		{name: "a ref without a location has an empty node and file", expr: "routeGet(node, '10.244.1.5').ref.node + routeGet(node, '10.244.1.5').ref.file", want: types.String("")},
+		{name: "has() of a ref's node", expr: "has(routeGet(node, '8.8.8.8').ref.node) && !has(routeGet(node, '10.244.1.5').ref.file)", want: trueVal},
+		{name: "a ref literal has the node, file, line and packet given", expr: "[facts.Ref{node: 'n', file: 'pcap/eth0.pcap', packet: 7, line: 0}].map(r, r.node + ':' + r.file + ':' + string(r.packet) + ':' + string(r.line))[0]", want: types.String("n:pcap/eth0.pcap:7:0")},
+		{name: "ref literals with the same fields are equal", expr: "facts.Ref{node: 'n', file: 'f', line: 3} == facts.Ref{node: 'n', file: 'f', line: 3}", want: trueVal},
+		{name: "ref literals differing in the node are not", expr: "facts.Ref{node: 'n', file: 'f'} == facts.Ref{node: 'm', file: 'f'}", want: falseVal},
+		{name: "a ref literal's line out of range is a runtime error", expr: "facts.Ref{node: 'n', file: 'f', line: -1}.line", wantRuntimeErr: "out of range"},
+		{name: "a misspelled ref field fails at compile time", expr: "facts.Ref{nod: 'n'}", wantCompileErr: []string{"nod"}},
 
 		{name: "versionLess on an older kernel", expr: "versionLess('5.4.0-150-generic', 5, 10)", want: trueVal},
 		{name: "versionLess on a newer major", expr: "versionLess('6.1.0', 5, 10)", want: falseVal},

@@ -16,6 +16,7 @@
 package facts
 
 import (
+	"encoding/json"
 	"math"
 	"net/netip"
 	"reflect"
@@ -60,20 +61,32 @@ const (
 )
 
 // Ref points at the evidence: a line of a file of one node's bundle (Line 0: the
-// file as a whole). Text is the line as it stands.
+// file as a whole). Text is the line as it stands. Its node and file are
+// Node() and File(), "node" and "file" in JSON and CEL (see celext).
 type Ref struct {
-	Node string `json:"node"`
-	File string `json:"file"`
+	// loc is the node and file, shared by every ref into that file: a
+	// fleet's model holds millions of refs (every route, BGP session,
+	// sysctl of every node), and two strings each were half their bytes.
+	loc *Loc
 	// Line and Packet are int32 (a bundle's files are capped far below 2^31
 	// lines or packets): a fleet's model holds millions of refs.
 	Line int32 `json:"line,omitempty"`
 	// Packet is the 1-based packet number in a capture file (Line is 0 then).
 	Packet int32  `json:"packet,omitempty"`
 	Text   string `json:"text,omitempty"`
-	// src quotes the line into Text when the ref is cited (ResolveText): a
-	// fleet's facts hold hundreds of thousands of refs (every IPVS real
-	// server, route, rule), and a report quotes a handful. Not in JSON or CEL.
-	src *Source
+}
+
+// Loc is a file of one node's bundle, and where the text of its lines is
+// found once a ref is cited (ResolveText): a fleet's facts hold hundreds of
+// thousands of refs, and a report quotes a handful.
+type Loc struct {
+	node, file string
+	src        *Source
+}
+
+// NewLoc is node's file, whose lines src quotes (nil: none).
+func NewLoc(node, file string, src *Source) *Loc {
+	return &Loc{node: node, file: file, src: src}
 }
 
 // LineSource gives the text of a line of one node's file, as Ref.Text quotes it.
@@ -81,27 +94,114 @@ type LineSource interface {
 	LineText(file string, line int) string
 }
 
-// Source holds a LineSource by pointer: a ref carries 8 bytes for it, not
-// an interface's 16 (a fleet's model holds millions of refs).
+// Source holds a LineSource by pointer: a Loc carries 8 bytes for it, not
+// an interface's 16.
 type Source struct{ LineSource }
+
+// FileRef is the ref to node's file as a whole, or to one of its lines or
+// packets once Line or Packet is set; it quotes no text of its own.
+func FileRef(node, file string) Ref {
+	if node == "" && file == "" {
+		return Ref{}
+	}
+	return Ref{loc: &Loc{node: node, file: file}}
+}
+
+// NewRef is the ref to line of node's file (0: the whole file) with the text
+// it quotes ("": none), for refs built by hand rather than read from a bundle.
+func NewRef(node, file string, line int, text string) Ref {
+	r := FileRef(node, file)
+	r.Line, r.Text = int32(max(min(line, math.MaxInt32), 0)), text
+	return r
+}
+
+// PacketRef is the ref to the 1-based packet of a capture file of node's
+// bundle, with the text that says what the packet is.
+func PacketRef(node, file string, packet int, text string) Ref {
+	r := FileRef(node, file)
+	r.Packet, r.Text = int32(max(min(packet, math.MaxInt32), 0)), text
+	return r
+}
+
+// WithNode is r with its node set (a ref a rule built with a file alone).
+func (r Ref) WithNode(node string) Ref {
+	if r.loc == nil {
+		return FileRef(node, "")
+	}
+	l := *r.loc
+	l.node = node
+	r.loc = &l
+	return r
+}
 
 // LineRef is the ref to a line of node's file whose text src gives once the
 // ref is cited (ResolveText), not before.
 func LineRef(node, file string, line int, src *Source) Ref {
-	return Ref{Node: node, File: file, Line: int32(min(line, math.MaxInt32)), src: src}
+	return RefAt(NewLoc(node, file, src), line)
+}
+
+// RefAt is the ref to a line of l's file (0: the file as a whole).
+func RefAt(l *Loc, line int) Ref {
+	return Ref{loc: l, Line: int32(max(min(line, math.MaxInt32), 0))}
+}
+
+// Node is the node whose bundle holds the file, "" for the zero ref.
+func (r Ref) Node() string {
+	if r.loc == nil {
+		return ""
+	}
+	return r.loc.node
+}
+
+// File is the bundle path of the file, "" for the zero ref.
+func (r Ref) File() string {
+	if r.loc == nil {
+		return ""
+	}
+	return r.loc.file
+}
+
+// Equal reports whether r and o cite the same thing (node, file, line,
+// packet and text): refs read from bundles share their Loc, refs built by
+// hand do not, so == is not the test.
+func (r Ref) Equal(o Ref) bool {
+	return r.Line == o.Line && r.Packet == o.Packet && r.Text == o.Text && r.Node() == o.Node() && r.File() == o.File()
+}
+
+// refJSON is Ref as JSON has it.
+type refJSON struct {
+	Node   string `json:"node"`
+	File   string `json:"file"`
+	Line   int32  `json:"line,omitempty"`
+	Packet int32  `json:"packet,omitempty"`
+	Text   string `json:"text,omitempty"`
+}
+
+// MarshalJSON writes node and file beside line, packet and text.
+func (r Ref) MarshalJSON() ([]byte, error) {
+	return json.Marshal(refJSON{Node: r.Node(), File: r.File(), Line: r.Line, Packet: r.Packet, Text: r.Text})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes.
+func (r *Ref) UnmarshalJSON(b []byte) error {
+	var j refJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = FileRef(j.Node, j.File)
+	r.Line, r.Packet, r.Text = j.Line, j.Packet, j.Text
+	return nil
 }
 
 // ResolveText fills Text from the ref's source, if it has one and no text
-// yet, and lets go of the source.
+// yet.
 func (r *Ref) ResolveText() {
-	if r.src == nil || r.src.LineSource == nil {
-		r.src = nil
+	if r.loc == nil || r.loc.src == nil || r.loc.src.LineSource == nil {
 		return
 	}
 	if r.Text == "" && r.Line > 0 {
-		r.Text = r.src.LineText(r.File, int(r.Line))
+		r.Text = r.loc.src.LineText(r.loc.file, int(r.Line))
 	}
-	r.src = nil
 }
 
 // ResolveRefs calls ResolveText on every Ref reachable from v (a pointer):

@@ -1,6 +1,7 @@
 package facts
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 )
@@ -24,8 +25,9 @@ func TestResolveRefs(t *testing.T) {
 			Calico:      Calico{Env: map[string]Value{"X": {Value: "1", Ref: LineRef("a", "env", 3, src)}}},
 		}},
 		// A ref with text of its own keeps it; one without a line has none.
-		FelixRef: Ref{Node: "a", File: "felix", Line: 2, Text: "as built"},
 	}
+	c.FelixRef = FileRef("a", "felix")
+	c.FelixRef.Line, c.FelixRef.Text = 2, "as built"
 	c.CalicoInstallRef = LineRef("a", "ds", 0, src)
 	ResolveRefs(c)
 	for _, tc := range []struct {
@@ -48,5 +50,46 @@ func TestResolveRefs(t *testing.T) {
 	ResolveRefs(c)
 	if l.calls != n {
 		t.Errorf("a second ResolveRefs asked the source again (%d calls, then %d)", n, l.calls)
+	}
+}
+
+// A ref's JSON is what it was when node and file were fields of their own:
+// node and file always, line, packet and text when set; and reads back.
+func TestRefJSON(t *testing.T) {
+	l := &lines{}
+	loc := NewLoc("node-a", "net/ip-route.txt", &Source{l})
+	for _, tc := range []struct {
+		name string
+		ref  Ref
+		want string
+	}{
+		{"zero", Ref{}, `{"node":"","file":""}`},
+		{"file", FileRef("node-a", "kube/nodes.json"), `{"node":"node-a","file":"kube/nodes.json"}`},
+		{"line of a shared location", RefAt(loc, 7), `{"node":"node-a","file":"net/ip-route.txt","line":7}`},
+		{"packet with text", PacketRef("n", "pcap/eth0.pcap", 9, "DNS query"), `{"node":"n","file":"pcap/eth0.pcap","packet":9,"text":"DNS query"}`},
+		{"text", NewRef("n", "f", 2, "x \"q\""), `{"node":"n","file":"f","line":2,"text":"x \"q\""}`},
+	} {
+		b, err := json.Marshal(tc.ref)
+		if err != nil || string(b) != tc.want {
+			t.Errorf("%s: %s (%v), want %s", tc.name, b, err, tc.want)
+			continue
+		}
+		var back Ref
+		if err := json.Unmarshal(b, &back); err != nil || !back.Equal(tc.ref) {
+			t.Errorf("%s: read back %+v (%v), want %+v", tc.name, back, err, tc.ref)
+		}
+	}
+	if l.calls != 0 {
+		t.Errorf("writing refs quoted %d lines: text is quoted on ResolveText only", l.calls)
+	}
+	a, b := RefAt(loc, 7), NewRef("node-a", "net/ip-route.txt", 7, "")
+	if !a.Equal(b) || a.Equal(RefAt(loc, 8)) || a.Equal(NewRef("node-b", "net/ip-route.txt", 7, "")) {
+		t.Error("Equal does not compare node, file and line")
+	}
+	if w := FileRef("", "f").WithNode("n"); w.Node() != "n" || w.File() != "f" {
+		t.Errorf("WithNode: %s %s", w.Node(), w.File())
+	}
+	if shared := RefAt(loc, 3).WithNode("other"); loc.node != "node-a" || shared.Node() != "other" {
+		t.Error("WithNode changed the shared location")
 	}
 }

@@ -68,7 +68,7 @@ func TestStagesAreInRunbookOrderAndIndexed(t *testing.T) {
 func TestJSONFollowsTheReportContract(t *testing.T) {
 	f := Finding{
 		Rule: "route-next-hop-wrong", Severity: "critical", Stage: "route", Node: "node-a",
-		Title: "T", Message: "M", Evidence: []facts.Ref{{Node: "node-a", File: "net/ip-route.txt", Line: 12, Text: "x"}},
+		Title: "T", Message: "M", Evidence: []facts.Ref{facts.NewRef("node-a", "net/ip-route.txt", 12, "x")},
 		Remediation: "R",
 	}
 	b, err := json.Marshal(f)

@@ -141,7 +141,7 @@ func Merge(fs []Finding) []Finding {
 			m.Evidence = slices.Clone(m.Evidence) // never append into the caller's array
 		}
 		for _, r := range f.Evidence {
-			if !slices.Contains(m.Evidence, r) {
+			if !slices.ContainsFunc(m.Evidence, r.Equal) {
 				m.Evidence = append(m.Evidence, r)
 			}
 		}
@@ -167,8 +167,8 @@ func Merge(fs []Finding) []Finding {
 }
 
 func evidenceFile(r facts.Ref) string {
-	if r.Node != "" {
-		return r.Node + ":" + r.File
+	if r.Node() != "" {
+		return r.Node() + ":" + r.File()
 	}
-	return r.File
+	return r.File()
 }

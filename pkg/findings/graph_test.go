@@ -113,15 +113,15 @@ func TestSamePath(t *testing.T) {
 // two interfaces' captures, or from both ends of one path, is one finding with
 // both pieces of evidence.
 func TestOneFaultSeenTwiceIsOneFinding(t *testing.T) {
-	ref := func(node, file string, line int32) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
+	ref := func(node, file string, line int32) facts.Ref { return facts.NewRef(node, file, int(line), "") }
 	bgpA := fnd("bgp-session-down", "rack-a", "rack-b")
 	bgpA.Same, bgpA.Severity, bgpA.Evidence = "rack-a rack-b", SeverityWarning, []facts.Ref{ref("rack-a", "calico/bird-protocols.txt", 4)}
 	bgpB := fnd("bgp-session-down", "rack-b", "rack-a")
 	bgpB.Same, bgpB.Severity, bgpB.Evidence = "rack-a rack-b", SeverityWarning, []facts.Ref{ref("rack-b", "calico/bird-protocols.txt", 6)}
 	dnsEth := fnd("dns-queries-unanswered", "rack-a", "")
-	dnsEth.Same, dnsEth.Evidence = "rack-a 10.43.0.10", []facts.Ref{{Node: "rack-a", File: "pcap/ens5.pcap", Packet: 3}}
+	dnsEth.Same, dnsEth.Evidence = "rack-a 10.43.0.10", []facts.Ref{facts.PacketRef("rack-a", "pcap/ens5.pcap", 3, "")}
 	dnsTun := dnsEth
-	dnsTun.Evidence = []facts.Ref{{Node: "rack-a", File: "pcap/vxlan.calico.pcap", Packet: 9}}
+	dnsTun.Evidence = []facts.Ref{facts.PacketRef("rack-a", "pcap/vxlan.calico.pcap", 9, "")}
 	other := fnd("dns-queries-unanswered", "rack-a", "")
 	other.Same = "rack-a 10.42.7.3"
 	lone := fnd("route-next-hop-wrong", "rack-a", "rack-b") // no same: never merged

@@ -150,7 +150,7 @@ type Node struct {
 	src *facts.Source
 
 	mu                sync.Mutex
-	cited             map[string]bool // files a ref quotes a line of (Cite)
+	cited             map[string]*facts.Loc // files a ref quotes a line of (Cite)
 	packed            map[string][]byte
 	unpackedPath      string
 	unpacked          []byte
@@ -421,20 +421,24 @@ func manifestSummary(m *bundle.Manifest) string {
 }
 
 // Cite records that a ref quotes a line of p (so that its text is kept) and
-// returns the node as the ref's source of that text.
-func (n *Node) Cite(p string) *facts.Source {
+// returns the file as refs locate it: one Loc per file, whose lines the
+// node quotes.
+func (n *Node) Cite(p string) *facts.Loc {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if !n.cited[p] {
+	l, ok := n.cited[p]
+	if !ok {
 		if n.cited == nil {
-			n.cited = map[string]bool{}
+			n.cited = map[string]*facts.Loc{}
 		}
-		n.cited[p] = true
+		if n.src == nil {
+			n.src = &facts.Source{LineSource: n}
+		}
+		// One Loc per file, shared by every ref into it.
+		l = facts.NewLoc(n.Name, p, n.src)
+		n.cited[p] = l
 	}
-	if n.src == nil {
-		n.src = &facts.Source{LineSource: n}
-	}
-	return n.src
+	return l
 }
 
 // AddrString is a.String(), the same string for the same address across
@@ -629,7 +633,7 @@ func (n *Node) ShedNodeOnly() {
 		// No ref can cite these files any more (their parses go below):
 		// the text of those no ref cites (the IPVS statistics, most of the
 		// bytes) goes too.
-		if !n.cited[p] {
+		if _, ok := n.cited[p]; !ok {
 			delete(n.raw, p)
 			delete(n.lineStarts, p)
 		}

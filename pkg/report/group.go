@@ -73,7 +73,7 @@ func Groups(fs []findings.Finding, of int, root *RootCause) []Group {
 			g.Nodes = append(g.Nodes, f.Node)
 		}
 		for _, e := range f.Evidence {
-			if !slices.Contains(g.Evidence, e) {
+			if !slices.ContainsFunc(g.Evidence, e.Equal) {
 				g.Evidence = append(g.Evidence, e)
 			}
 		}

@@ -12,7 +12,7 @@ import (
 func na(rule, stage, node, reason string) findings.Finding {
 	return findings.Finding{Rule: rule, Stage: stage, Severity: findings.SeverityInfo, Node: node, Title: "T " + rule,
 		Message: "not applicable: " + reason, NotApplicable: true,
-		Evidence: []facts.Ref{{Node: "eks-1", File: "calico/calico-node-env.txt", Line: 4, Text: "CALICO_NETWORKING_BACKEND=none"}}}
+		Evidence: []facts.Ref{facts.NewRef("eks-1", "calico/calico-node-env.txt", 4, "CALICO_NETWORKING_BACKEND=none")}}
 }
 
 // TestStagesSayWhatDoesNotApply: a stage whose every rule does not apply is

@@ -113,7 +113,7 @@ func (l *layout) addNotApplicable(g Group) {
 		x.rules = append(x.rules, g.Rule)
 	}
 	for _, e := range g.Evidence {
-		if !slices.Contains(x.evidence, e) {
+		if !slices.ContainsFunc(x.evidence, e.Equal) {
 			x.evidence = append(x.evidence, e)
 		}
 	}
@@ -341,7 +341,7 @@ func orNone(s []string) string {
 }
 
 func refString(e facts.Ref) string {
-	loc := e.Node + ":" + e.File
+	loc := e.Node() + ":" + e.File()
 	if e.Line > 0 {
 		loc += fmt.Sprintf(":%d", e.Line)
 	}

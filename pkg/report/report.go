@@ -409,7 +409,7 @@ func addNotApplicable(na []NotApplicable, f findings.Finding) []NotApplicable {
 				na[i].Nodes = append(na[i].Nodes, f.Node)
 			}
 			for _, e := range f.Evidence {
-				if !slices.Contains(na[i].Evidence, e) {
+				if !slices.ContainsFunc(na[i].Evidence, e.Equal) {
 					na[i].Evidence = append(na[i].Evidence, e)
 				}
 			}

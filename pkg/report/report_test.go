@@ -101,7 +101,7 @@ func TestStagesSayWhatPassedFailedAndWasNotChecked(t *testing.T) {
 
 func TestRenderersShowEvidenceAndFix(t *testing.T) {
 	fd := f("route-next-hop-wrong", "route", "critical", "a", "b")
-	fd.Evidence = []facts.Ref{{Node: "a", File: "net/ip-route.txt", Line: 4, Text: "10.40.52.128/26 via 10.41.1.22 dev tunl0 proto bird onlink"}}
+	fd.Evidence = []facts.Ref{facts.NewRef("a", "net/ip-route.txt", 4, "10.40.52.128/26 via 10.41.1.22 dev tunl0 proto bird onlink")}
 	fd.Remediation = "restart calico-node"
 	r := Build(Input{Facts: &facts.Cluster{DNSServiceIP: "10.96.0.10"}, Findings: []findings.Finding{fd}, Rules: []RuleInfo{{ID: fd.Rule, Stage: "route"}}})
 	var text, md strings.Builder
@@ -131,7 +131,7 @@ func TestTerminalEscapes(t *testing.T) {
 	fs := []findings.Finding{{
 		Rule: "route-pod-block-missing", Stage: "route", Severity: "critical", Node: "n" + evil, Peer: "p" + evil,
 		Title: "t", Message: "m" + evil, Remediation: "ip route | grep " + evil + "\nline two",
-		Evidence: []facts.Ref{{Node: "n" + evil, File: "net/" + evil + ".txt", Line: 3, Text: "```\n" + evil}},
+		Evidence: []facts.Ref{facts.NewRef("n"+evil, "net/"+evil+".txt", 3, "```\n"+evil)},
 	}}
 	r := Build(Input{
 		Facts:       &facts.Cluster{Nodes: []facts.Node{{Name: "n" + evil}}, DNSServiceIP: "10.9.0.10" + evil},

@@ -61,7 +61,7 @@ func verdicts(fs []findings.Finding) []string {
 		}
 		var ev []string
 		for _, r := range f.Evidence {
-			ev = append(ev, fmt.Sprintf("%s:%s:%d", r.Node, r.File, r.Line))
+			ev = append(ev, fmt.Sprintf("%s:%s:%d", r.Node(), r.File(), r.Line))
 		}
 		out = append(out, fmt.Sprintf("%s>%s:%s: %s %v", f.Node, f.Peer, v, f.Message, ev))
 	}
@@ -77,7 +77,7 @@ func TestNotApplicable(t *testing.T) {
 	policyOnly := func(c *facts.Cluster) {
 		c.CalicoPolicyOnly = true
 		c.CalicoPolicyOnlyWhy = "CALICO_NETWORKING_BACKEND=none"
-		c.CalicoPolicyOnlyRef = facts.Ref{Node: "eks-1", File: "calico/calico-node-env.txt", Line: 4}
+		c.CalicoPolicyOnlyRef = facts.NewRef("eks-1", "calico/calico-node-env.txt", 4, "")
 	}
 	cluster := func(mod func(*facts.Cluster)) *facts.Cluster {
 		c := &facts.Cluster{Nodes: []facts.Node{

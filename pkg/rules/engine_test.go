@@ -20,7 +20,7 @@ import (
 // node-c's tunl0 MTU differs, node-c runs VXLAN while the others run IPIP, and
 // node-c's sysctl list lacks ip_forward.
 func testCluster() *facts.Cluster {
-	ref := func(node, file string, line int32) facts.Ref { return facts.Ref{Node: node, File: file, Line: line} }
+	ref := func(node, file string, line int32) facts.Ref { return facts.NewRef(node, file, int(line), "") }
 	return &facts.Cluster{
 		DNSServiceIP: "10.96.0.10", DNSServiceIPKnown: true,
 		Encapsulation: facts.EncapMixed,
@@ -154,7 +154,7 @@ func TestEvalFillsMessageEvidenceAndPeer(t *testing.T) {
 				Rule: "route-next-hop-wrong", Severity: "critical", Stage: "route", Node: "node-a", Peer: "node-c",
 				Title:       "Route to a CoreDNS pod goes via the wrong node",
 				Message:     "route to 10.244.2.5 goes via 10.0.0.12 (node-b), but the pod runs on node-c",
-				Evidence:    []facts.Ref{{Node: "node-a", File: "net/ip-route.txt", Line: 3}},
+				Evidence:    []facts.Ref{facts.NewRef("node-a", "net/ip-route.txt", 3, "")},
 				Remediation: "The route is stale or was learned from the wrong peer. Check BGP peers and\nIP_AUTODETECTION_METHOD on the node hosting the pod.",
 				RuleFile:    "testdata/pack/route-next-hop-wrong.yaml", RuleLine: 1,
 			},
@@ -166,7 +166,7 @@ func TestEvalFillsMessageEvidenceAndPeer(t *testing.T) {
 				Rule: "route-pod-block-missing", Severity: "critical", Stage: "route", Node: "node-c", Peer: "node-b",
 				Title:       "No route to a remote CoreDNS pod other than the default route",
 				Message:     "no route to CoreDNS pod 10.244.1.5 on node-b; only the default route via 10.0.0.1",
-				Evidence:    []facts.Ref{{Node: "node-c", File: "net/ip-route.txt", Line: 1}},
+				Evidence:    []facts.Ref{facts.NewRef("node-c", "net/ip-route.txt", 1, "")},
 				Remediation: "Check that calico-node runs on both nodes and that BGP sessions are up.",
 				RuleFile:    "testdata/pack/route-pod-block-missing.yaml", RuleLine: 1,
 			},
@@ -467,7 +467,7 @@ func TestIPVSDNSVIPMissing(t *testing.T) {
 					continue // the pack's other rules have their own tests
 				}
 				got = append(got, f.Severity+": "+f.Message)
-				if !f.Insufficient && (len(f.Evidence) != 1 || f.Evidence[0] != (facts.Ref{Node: "n", File: "ipvs/ipvsadm-Ln.txt"})) {
+				if !f.Insufficient && (len(f.Evidence) != 1 || f.Evidence[0].Node() != "n" || f.Evidence[0].File() != "ipvs/ipvsadm-Ln.txt" || f.Evidence[0].Line != 0) {
 					t.Errorf("evidence %v", f.Evidence)
 				}
 			}

@@ -480,11 +480,11 @@ func toRefs(v ref.Val, node string) ([]facts.Ref, error) {
 		default:
 			return nil, fmt.Errorf("evidence element is %s, want facts.Ref", el.Type().TypeName())
 		}
-		if r.File == "" {
+		if r.File() == "" {
 			continue
 		}
-		if r.Node == "" {
-			r.Node = node
+		if r.Node() == "" {
+			r = r.WithNode(node)
 		}
 		refs = append(refs, r)
 	}
