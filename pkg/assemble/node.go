@@ -83,8 +83,11 @@ func nodeFacts(n *load.Node) facts.Node {
 		f.Ethtool[iface] = e
 	}
 	if n.Sysctl != nil {
+		f.Sysctl = make(map[string]facts.Value, len(n.Sysctl.Values))
 		for k, v := range n.Sysctl.Values {
-			f.Sysctl[n.Intern(k)] = facts.Value{Value: n.Intern(v.Value), Ref: refAt(n, bundle.SysctlPath, v.Line)}
+			// Keys are per interface (cali* veths): a copy each, not a
+			// run-wide entry; values are a small vocabulary.
+			f.Sysctl[strings.Clone(k)] = facts.Value{Value: n.Intern(v.Value), Ref: refAt(n, bundle.SysctlPath, v.Line)}
 		}
 	}
 	if u := n.Uname; u != nil && u.Release != "" {

@@ -175,7 +175,8 @@ func (l *netLib) CompileOptions() []cel.EnvOption {
 	if err != nil {
 		return []cel.EnvOption{func(*cel.Env) (*cel.Env, error) { return nil, err }}
 	}
-	b := &bindings{adapter: reg}
+	b := &bindings{adapter: reg,
+		noRoute: reg.NativeToValue(&facts.Route{}), noLink: reg.NativeToValue(&facts.Link{}), noNode: reg.NativeToValue(&facts.Node{})}
 	strOrIP := func(id string, args []*cel.Type, res *cel.Type, fn func(ref.Val, ref.Val) ref.Val) []cel.FunctionOpt {
 		strArgs := append(append([]*cel.Type{}, args...), cel.StringType)
 		ipArgs := append(append([]*cel.Type{}, args...), IPType)
@@ -276,6 +277,10 @@ func (*netLib) ProgramOptions() []cel.ProgramOption {
 
 type bindings struct {
 	adapter types.Adapter
+	// The answers for "none", made once: rules only read them, and a
+	// fleet's route rules ask about every block's owner, most of them
+	// without a bundle (a Node is over a kilobyte).
+	noRoute, noLink, noNode ref.Val
 }
 
 // asNode accepts the node both as the engine binds it (a pointer) and as it
@@ -328,7 +333,7 @@ func (b *bindings) routeGet(nv, av ref.Val) ref.Val {
 	if i := routeIndex(n, a); i >= 0 {
 		return b.adapter.NativeToValue(&n.Routes[i])
 	}
-	return b.adapter.NativeToValue(&facts.Route{})
+	return b.noRoute
 }
 
 func (b *bindings) hasRouteTo(nv, av ref.Val) ref.Val {
@@ -352,7 +357,7 @@ func (b *bindings) link(nv, name ref.Val) ref.Val {
 	if i := linkNamed(n, string(s)); i >= 0 {
 		return b.adapter.NativeToValue(&n.Links[i])
 	}
-	return b.adapter.NativeToValue(&facts.Link{})
+	return b.noLink
 }
 
 func (b *bindings) hasLink(nv, name ref.Val) ref.Val {
@@ -376,7 +381,7 @@ func (b *bindings) linkOf(nv, av ref.Val) ref.Val {
 	if i := linkOf(n, a); i >= 0 {
 		return b.adapter.NativeToValue(&n.Links[i])
 	}
-	return b.adapter.NativeToValue(&facts.Link{})
+	return b.noLink
 }
 
 func (b *bindings) nodeNamed(cv, name ref.Val) ref.Val {
@@ -388,7 +393,7 @@ func (b *bindings) nodeNamed(cv, name ref.Val) ref.Val {
 	if n := NodeNamed(c, string(s)); n != nil {
 		return b.adapter.NativeToValue(n)
 	}
-	return b.adapter.NativeToValue(&facts.Node{})
+	return b.noNode
 }
 
 func (b *bindings) kubeNodesNamed(cv, name ref.Val) ref.Val {
