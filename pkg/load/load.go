@@ -452,8 +452,8 @@ func (n *Node) AddrString(a netip.Addr) string {
 
 // Intern is s, the same string across the run's nodes and never a slice of
 // a parse's text (a fact holding one would keep the whole file alive). For
-// the vocabulary facts repeat (device names, protocols, states, sysctl keys,
-// BGP peer names), not for one-off text.
+// the vocabulary facts repeat (device names, protocols, states, sysctl values,
+// BGP peer names), not for one-off text (a sysctl key names its interface).
 func (n *Node) Intern(s string) string {
 	if n.sh == nil {
 		return strings.Clone(s)

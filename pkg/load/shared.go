@@ -110,7 +110,7 @@ func (sh *shared) prefixString(p netip.Prefix) string {
 
 // intern is s, one copy for the whole run, never a slice of a parse's text:
 // a parser's strings share its input, so a fact holding one ("tunl0",
-// "bird", a sysctl key) would keep the whole file alive past its parse.
+// "bird", a sysctl value) would keep the whole file alive past its parse.
 func (sh *shared) intern(s string) string {
 	sh.strMu.Lock()
 	defer sh.strMu.Unlock()
