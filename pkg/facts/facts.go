@@ -134,12 +134,6 @@ func (r Ref) WithNode(node string) Ref {
 	return r
 }
 
-// LineRef is the ref to a line of node's file whose text src gives once the
-// ref is cited (ResolveText), not before.
-func LineRef(node, file string, line int, src *Source) Ref {
-	return RefAt(NewLoc(node, file, src), line)
-}
-
 // RefAt is the ref to a line of l's file (0: the file as a whole).
 func RefAt(l *Loc, line int) Ref {
 	return Ref{loc: l, Line: int32(max(min(line, math.MaxInt32), 0))}

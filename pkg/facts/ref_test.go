@@ -18,17 +18,17 @@ func TestResolveRefs(t *testing.T) {
 	l := &lines{}
 	src := &Source{l}
 	c := &Cluster{
-		DNSServiceIPRef: LineRef("a", "f", 1, src),
+		DNSServiceIPRef: RefAt(NewLoc("a", "f", src), 1),
 		Nodes: []Node{{
 			Name:        "a",
-			DNSServices: []IPVSService{{Reals: []IPVSReal{{Ref: LineRef("a", "ipvs", 7, src)}}}},
-			Calico:      Calico{Env: map[string]Value{"X": {Value: "1", Ref: LineRef("a", "env", 3, src)}}},
+			DNSServices: []IPVSService{{Reals: []IPVSReal{{Ref: RefAt(NewLoc("a", "ipvs", src), 7)}}}},
+			Calico:      Calico{Env: map[string]Value{"X": {Value: "1", Ref: RefAt(NewLoc("a", "env", src), 3)}}},
 		}},
 		// A ref with text of its own keeps it; one without a line has none.
 	}
 	c.FelixRef = FileRef("a", "felix")
 	c.FelixRef.Line, c.FelixRef.Text = 2, "as built"
-	c.CalicoInstallRef = LineRef("a", "ds", 0, src)
+	c.CalicoInstallRef = RefAt(NewLoc("a", "ds", src), 0)
 	ResolveRefs(c)
 	for _, tc := range []struct {
 		name string
